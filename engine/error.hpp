@@ -1,0 +1,31 @@
+// error.hpp — the engine's one exception type and the check macro every op uses.
+//
+// Contract: bad input never crashes and never yields silent garbage. Every check throws
+// eng::Error whose message starts with the op (or file) at fault and names the offending
+// shapes/values, e.g. "conv2d: input must be 4-D (N,C,H,W), got [3, 4]".
+#pragma once
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace eng {
+
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Concatenate anything streamable into one string: str("got ", 3, " channels").
+template <class... Args>
+std::string str(const Args&... args) {
+  std::ostringstream os;
+  (os << ... << args);
+  return os.str();
+}
+
+}  // namespace eng
+
+// ENG_CHECK(cond, "op", parts...): throw eng::Error("op: parts...") when cond is false.
+#define ENG_CHECK(cond, op, ...)                                \
+  do {                                                          \
+    if (!(cond)) throw ::eng::Error(::eng::str(op, ": ", __VA_ARGS__)); \
+  } while (0)

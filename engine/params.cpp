@@ -1,0 +1,39 @@
+// params.cpp — parameters and initialisers (see params.hpp).
+#include "engine/params.hpp"
+
+#include <cmath>
+
+namespace eng {
+
+Tensor make_parameter(const Shape& shape) {
+  Tensor t = Tensor::zeros(shape);
+  t.set_requires_grad(true);
+  return t;
+}
+
+void init_kaiming_normal(Tensor& w, FanMode mode, Rng& rng) {
+  ENG_CHECK(w.ndim() >= 2, "init_kaiming_normal", "needs a weight of rank >= 2, got ",
+            shape_str(w.shape()));
+  int64_t receptive = 1;
+  for (int i = 2; i < w.ndim(); ++i) receptive *= w.size(i);
+  int64_t fan = (mode == FanMode::FanIn ? w.size(1) : w.size(0)) * receptive;
+  init_normal(w, 0.0f, static_cast<float>(std::sqrt(2.0 / static_cast<double>(fan))), rng);
+}
+
+void init_normal(Tensor& t, float mean, float stddev, Rng& rng) {
+  float* p = t.data();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = mean + stddev * rng.normal();
+}
+
+void init_constant(Tensor& t, float value) {
+  float* p = t.data();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = value;
+}
+
+const Tensor& find_named(const NamedTensors& list, const std::string& name) {
+  for (const NamedTensor& nt : list)
+    if (nt.name == name) return nt.tensor;
+  throw Error(str("parameters: no tensor named '", name, "'"));
+}
+
+}  // namespace eng
