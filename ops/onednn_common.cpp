@@ -75,7 +75,8 @@ Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md) {
   return out;
 }
 
-void reorder_into(const Tensor& t, const dnnl::memory& dst) {
+void reorder_into(const Tensor& t, const dnnl::memory& dst_const) {
+  dnnl::memory dst = dst_const;  // a handle copy; the data is shared
   dnnl::memory src = memory_of(t);
   dnnl::reorder(src, dst).execute(cpu_stream(), src, dst);
   cpu_stream().wait();
