@@ -119,6 +119,7 @@ void run_backward(const Tensor& root, const Tensor& seed) {
               "' was already freed by an earlier backward(); run the forward pass again "
               "before calling backward() a second time");
 
+  NoGradGuard no_grad;  // backward closures may call public ops: record nothing
   std::unordered_map<Node*, std::shared_ptr<TensorImpl>> pending;
   pending[root.grad_fn().get()] = seed.impl_ptr();
   for (Node* node : order) {
@@ -137,9 +138,12 @@ void run_backward(const Tensor& root, const Tensor& seed) {
                   shape_str(g.shape()), " for input ", i, " of shape ", shape_str(e.shape));
         if (e.fn) {
           accumulate(pending[e.fn.get()], g);
+        } else if (e.leaf->grad) {
+          accumulate(e.leaf->grad, g);
         } else {
-          // Leaf gradients are stored plain so optimizers can read them directly.
-          accumulate(e.leaf->grad, g.layout() ? g.plain() : g);
+          // A leaf owns its gradient, stored plain: optimizers read and zero it in place, and
+          // `g` may be shared (add's backward hands the same dy to both inputs).
+          e.leaf->grad = g.clone().impl_ptr();
         }
       }
     }

@@ -3,20 +3,45 @@
 // Contract: every device allocation, copy and memset of the engine goes through here, on one
 // engine stream (stream()). Functions throw eng::Error with CUDA's message on failure. In a build
 // without CUDA none of this exists and the engine reports "built without CUDA" instead.
+// The device is the process's current one (device 0 unless CUDA_VISIBLE_DEVICES says otherwise),
+// initialised on first use. The cuDNN and cuBLAS handles are bound to the engine stream; like
+// the stream they are meant for one thread at a time (the training loop's).
 #pragma once
 #include <cstddef>
 
 namespace eng::cuda {
 
-bool device_present();             // a usable GPU is visible
-void* raw_malloc(size_t bytes);    // cudaMalloc (the caching layer is in allocator.cpp)
-void raw_free(void* ptr);          // cudaFree
+bool device_present();           // a usable GPU is visible (never throws)
+void* raw_malloc(size_t bytes);  // cudaMalloc (the caching layer is in allocator.cpp)
+void raw_free(void* ptr);        // cudaFree
 void memset0_async(void* ptr, size_t bytes);
-// kind: 0 host->device, 1 device->host, 2 device->device. Host memory may be pageable.
+// kind: 0 host->device, 1 device->host, 2 device->device. Host memory may be pageable. A copy
+// that touches the host returns when it is complete (the engine stream is drained first); a
+// device->device copy is ordered on the engine stream like every kernel.
 void memcpy_sync(void* dst, const void* src, size_t bytes, int kind);
-void synchronize();                // wait for the engine stream
-void* stream();                    // the engine's cudaStream_t, as void*
+void synchronize();  // wait for the engine stream
+void* stream();      // the engine's cudaStream_t, as void*
 // out[i] = a[i] + b[i] on the engine stream (gradient accumulation in autograd.cpp).
 void add_f32(const float* a, const float* b, float* out, size_t n);
+
+// TF32 tensor-core math for float32 convolutions and matrix products. ON by default, like
+// PyTorch's cudnn.allow_tf32 (~1e-3 relative error); tests turn it off for parity with the CPU.
+void set_tf32(bool on);
+bool tf32();
+
+void* cudnn_handle();   // cudnnHandle_t bound to stream(), as void*
+void* cublas_handle();  // cublasHandle_t bound to stream(), as void*
+
+// A device scratch buffer of at least `bytes` for cuDNN algorithms: one cached buffer that only
+// grows (through the caching allocator, so the old one is reused in stream order). The pointer
+// stays valid until the next call of workspace(); use it for one library call at a time.
+void* workspace(size_t bytes);
+
+// Throw eng::Error("<op>: <call> failed: <library's message>") for a failed status code of the
+// CUDA runtime (cudaError_t), cuDNN (cudnnStatus_t) or cuBLAS (cublasStatus_t). Used through
+// the ENG_*_CHECK macros of ops/cuda_common.hpp.
+[[noreturn]] void throw_cuda_error(const char* op, const char* call, int code);
+[[noreturn]] void throw_cudnn_error(const char* op, const char* call, int code);
+[[noreturn]] void throw_cublas_error(const char* op, const char* call, int code);
 
 }  // namespace eng::cuda

@@ -1,0 +1,101 @@
+// cli.cpp — argument parsing and machine descriptions for the tools (see cli.hpp).
+#include "iic/cli.hpp"
+
+#include <cctype>
+#include <fstream>
+#include <thread>
+
+#include "engine/error.hpp"
+
+namespace iic {
+
+Cli::Cli(int argc, char** argv, const std::vector<std::string>& options,
+         const std::vector<std::string>& flags) {
+  auto known = [&] {
+    std::string s;
+    for (const std::string& o : options) s += " --" + o + " V";
+    for (const std::string& f : flags) s += " --" + f;
+    return s;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    ENG_CHECK(a.rfind("--", 0) == 0, argv[0], "unexpected argument '", a, "'; known:", known());
+    std::string name = a.substr(2), value;
+    size_t eq = name.find('=');
+    bool inline_value = eq != std::string::npos;
+    if (inline_value) value = name.substr(eq + 1), name = name.substr(0, eq);
+    bool is_option = false, is_flag = false;
+    for (const std::string& o : options) is_option |= o == name;
+    for (const std::string& f : flags) is_flag |= f == name;
+    ENG_CHECK(is_option || is_flag, argv[0], "unknown option --", name, "; known:", known());
+    if (is_flag) {
+      ENG_CHECK(!inline_value, argv[0], "--", name, " takes no value");
+      flags_.insert(name);
+      continue;
+    }
+    if (!inline_value) {
+      ENG_CHECK(i + 1 < argc, argv[0], "--", name, " needs a value");
+      value = argv[++i];
+    }
+    values_[name] = value;
+  }
+}
+
+bool Cli::has(const std::string& name) const { return values_.count(name) > 0; }
+
+std::string Cli::get(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second;
+}
+
+long long Cli::get_int(const std::string& name, long long fallback) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  try {
+    size_t used = 0;
+    long long v = std::stoll(it->second, &used);
+    if (used == it->second.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw eng::Error(eng::str("--", name, ": expected an integer, got '", it->second, "'"));
+}
+
+double Cli::get_seconds(const std::string& name, double fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : parse_duration(it->second);
+}
+
+double parse_duration(const std::string& text) {
+  double total = 0;
+  size_t i = 0;
+  bool any = false;
+  while (i < text.size()) {
+    size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+      ++i;
+    ENG_CHECK(i > start, "duration", "cannot read '", text, "' (examples: 90s, 30m, 1h30m)");
+    double v = std::stod(text.substr(start, i - start));
+    char unit = i < text.size() ? text[i++] : 's';
+    ENG_CHECK(unit == 's' || unit == 'm' || unit == 'h', "duration", "unknown unit '", unit,
+              "' in '", text, "' (use s, m or h)");
+    total += v * (unit == 'h' ? 3600 : unit == 'm' ? 60 : 1);
+    any = true;
+  }
+  ENG_CHECK(any, "duration", "empty duration");
+  return total;
+}
+
+std::string describe_cpu(int threads) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, model = "unknown CPU";
+  bool avx512 = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0 && model == "unknown CPU")
+      model = line.substr(line.find(':') + 2);
+    if (line.rfind("flags", 0) == 0) avx512 = line.find("avx512f") != std::string::npos;
+  }
+  return eng::str(std::thread::hardware_concurrency(), "-core ", model,
+                  avx512 ? " (AVX-512)" : "", ", ", threads, " threads");
+}
+
+}  // namespace iic

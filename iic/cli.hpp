@@ -1,0 +1,33 @@
+// cli.hpp — the command-line conventions shared by the tools: `--name value` options and
+// `--flag` switches declared up front (unknown or malformed arguments are errors that list the
+// known ones), durations like 90s / 30m / 1h30m, machine descriptions for reports.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace iic {
+
+class Cli {
+ public:
+  // options: names that take a value; flags: names that do not. Both without the leading "--".
+  Cli(int argc, char** argv, const std::vector<std::string>& options,
+      const std::vector<std::string>& flags);
+  bool has(const std::string& name) const;
+  std::string get(const std::string& name, const std::string& fallback) const;
+  long long get_int(const std::string& name, long long fallback) const;
+  double get_seconds(const std::string& name, double fallback) const;  // a duration
+  bool flag(const std::string& name) const { return flags_.count(name) > 0; }
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::set<std::string> flags_;
+};
+
+// "90", "90s", "30m", "2h", "1h30m" -> seconds; errors name the text.
+double parse_duration(const std::string& text);
+// "2-core AMD EPYC (AVX-512)" style description of this CPU and the threads used.
+std::string describe_cpu(int threads);
+
+}  // namespace iic

@@ -1,0 +1,67 @@
+// evaluate.hpp — clustering accuracy: contingency tables, the one-to-one (Hungarian) and
+// many-to-one cluster -> class mappings, and the summary over a head's sub-heads.
+//
+// Contract:
+//  - Predictions are cluster indices in [0, clusters), labels class indices in [0, classes)
+//    (a label of -1, "none", is out of range here); equal, non-zero lengths. Violations are an
+//    eng::Error naming the function, the position and the value.
+//  - A mapping gives each cluster a class, or -1 for "no class": its samples count as wrong.
+//  - One-to-one: the Hungarian method picks the mapping with the most matched samples, each
+//    class used by at most one cluster (the paper's evaluation; k == C in Table 1). When
+//    clusters > classes only `classes` clusters get a class (the best-matching ones) and the
+//    samples of the others count as wrong; when clusters < classes some classes stay unused.
+//  - Many-to-one (overclustering, the semi-supervised setting): each cluster maps to the class
+//    it overlaps most on a fitting split (ties to the lower class; a cluster empty on that split
+//    maps to class 0, as in the authors' code), then is scored on another split.
+//  - Accuracies are matched samples / samples, in [0, 1].
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace iic {
+
+// counts[cluster * classes + class]: samples predicted `cluster` whose label is `class`.
+struct Contingency {
+  int clusters = 0;
+  int classes = 0;
+  std::vector<int64_t> counts;
+  int64_t total = 0;
+  int64_t at(int cluster, int cls) const { return counts[int64_t(cluster) * classes + cls]; }
+};
+
+Contingency contingency(const std::vector<int>& preds, const std::vector<int>& labels, int clusters,
+                        int classes);
+
+std::vector<int> one_to_one_mapping(const Contingency& table);
+std::vector<int> many_to_one_mapping(const Contingency& table);
+
+// Samples of the table that a mapping gets right.
+int64_t matched_count(const Contingency& table, const std::vector<int>& cluster_to_class);
+// Accuracy of a mapping (fitted elsewhere) on predictions and labels.
+double mapped_accuracy(const std::vector<int>& preds, const std::vector<int>& labels,
+                       const std::vector<int>& cluster_to_class, int classes);
+
+double one_to_one_accuracy(const std::vector<int>& preds, const std::vector<int>& labels,
+                           int clusters, int classes);
+// Mapping fitted on (fit_preds, fit_labels), scored on (test_preds, test_labels).
+double many_to_one_accuracy(const std::vector<int>& fit_preds, const std::vector<int>& fit_labels,
+                            const std::vector<int>& test_preds, const std::vector<int>& test_labels,
+                            int clusters, int classes);
+
+// Table 1's numbers for one head: (a) the accuracy of the sub-head with the lowest loss (ties to
+// the lower index; NaN losses are never preferred) and (b) mean and standard deviation of the
+// sub-head accuracies. std_population divides by S (numpy's default, what the authors report);
+// std_sample by S - 1 (NaN for a single sub-head).
+struct SubheadSummary {
+  int selected = 0;
+  double selected_acc = 0;
+  double mean = 0;
+  double std_population = 0;
+  double std_sample = 0;
+  double best = 0;
+  double worst = 0;
+};
+SubheadSummary summarize_subheads(const std::vector<double>& accuracies,
+                                  const std::vector<double>& losses);
+
+}  // namespace iic

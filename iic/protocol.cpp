@@ -1,0 +1,52 @@
+// protocol.cpp — the authors' Table 1 settings (paper/protocol.md).
+#include "iic/protocol.hpp"
+
+#include "engine/error.hpp"
+
+namespace iic {
+
+std::vector<std::string> table1_datasets() { return {"mnist", "cifar10", "cifar100-20", "stl10"}; }
+
+Recipe authors_recipe(const std::string& dataset) {
+  Recipe r;
+  r.dataset = dataset;
+  if (dataset == "mnist") {
+    r.table_name = "MNIST";
+    r.network = "ClusterNet6c";
+    r.input_channels = 1, r.input_size = 24;
+    r.k_a = 50, r.k_b = 10;
+    r.batch = 140, r.repeats = 5;
+    r.schedule = {"head_b", "head_b", "head_a"};
+    r.authors_epochs = 3200;
+  } else if (dataset == "cifar10") {
+    r.table_name = "CIFAR10";
+    r.network = "ClusterNet5g";
+    r.input_channels = 2, r.input_size = 32;
+    r.k_a = 70, r.k_b = 10;
+    r.batch = 220, r.repeats = 3;
+    r.schedule = {"head_a", "head_b", "head_b"};
+    r.authors_epochs = 2000;
+  } else if (dataset == "cifar100-20") {
+    r.table_name = "CIFAR100-20";
+    r.network = "ClusterNet5g";
+    r.input_channels = 2, r.input_size = 32;
+    r.k_a = 140, r.k_b = 20;
+    r.batch = 200, r.repeats = 5;
+    r.schedule = {"head_b", "head_a"};
+    r.authors_epochs = 2000;
+  } else if (dataset == "stl10") {
+    r.table_name = "STL10";
+    r.network = "ClusterNet5g";
+    r.input_channels = 2, r.input_size = 64;
+    r.k_a = 70, r.k_b = 10;
+    r.batch = 140, r.repeats = 5;
+    r.schedule = {"head_a", "head_b"};
+    r.authors_epochs = 2000;
+  } else {
+    throw eng::Error(eng::str("protocol: unknown dataset '", dataset,
+                              "' (known: mnist, cifar10, cifar100-20, stl10)"));
+  }
+  return r;
+}
+
+}  // namespace iic

@@ -1,0 +1,31 @@
+// protocol.hpp — the settings of one Table 1 row (paper/protocol.md), as data.
+//
+// A recipe fixes the network, input pipeline, heads, batch x repeats, head schedule per epoch
+// and optimiser. `authors` recipes are the authors' protocol; other recipes say how they differ.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace iic {
+
+struct Recipe {
+  std::string dataset;       // "mnist", "cifar10", "cifar100-20", "stl10"
+  std::string table_name;    // as the paper's Table 1 names it: "MNIST", ...
+  std::string network;       // "ClusterNet6c" / "ClusterNet5g"
+  int input_channels = 1;    // after the pipeline (1 greyscale, 2 Sobel)
+  int input_size = 24;
+  int k_a = 50, k_b = 10;    // overclustering head A, main head B
+  int subheads = 5;
+  int batch = 140, repeats = 5;
+  std::vector<std::string> schedule;  // head passes per epoch, e.g. head_b, head_b, head_a
+  float lr = 1e-4f;
+  float lambda = 1.0f;
+  int authors_epochs = 3200;  // what the authors ran
+  std::string notes;          // how the recipe differs from the authors' protocol, if it does
+};
+
+// The authors' protocol for a dataset; throws for an unknown name (listing the known ones).
+Recipe authors_recipe(const std::string& dataset);
+std::vector<std::string> table1_datasets();  // mnist, cifar10, cifar100-20, stl10
+
+}  // namespace iic

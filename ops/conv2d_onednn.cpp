@@ -1,0 +1,162 @@
+// conv2d_onednn.cpp — conv2d kernels on oneDNN (eng::onednn), v2 API.
+//
+//  - Activations: src/dst/diff formats are `any`, so oneDNN picks its blocked layout (nChw16c on
+//    AVX-512). Outputs (y, dx) stay in that layout as a DnnlLayout tensor, so the next oneDNN op
+//    reads them without a reorder; inputs of any layout are reordered only when the primitive
+//    wants another format.
+//  - Weights: the plain [O,C,KH,KW] parameter is reordered every call into a buffer cached with
+//    the primitive (format chosen by oneDNN); dw and db are returned plain.
+//  - Primitives and their descriptors are built once per (shapes, params, input formats) key.
+//  - Every call waits on the stream before returning, so the tensors it returns are ready.
+// Padding: oneDNN checks (H - ker_range + pad_l + pad_r) / stride + 1 == HO with the same floor
+// as conv2d.hpp, so the symmetric padding of Conv2dParams is passed unchanged on both sides.
+#include <memory>
+#include <mutex>
+
+#include "ops/conv2d.hpp"
+#include "ops/onednn_common.hpp"
+
+namespace eng::onednn {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+// The oneDNN view of one convolution's sizes and parameters.
+struct ConvSpec {
+  memory::dims src, wei, bias, dst, strides, dilates, pad;
+  ConvSpec(const Tensor& x, const Tensor& w, const Conv2dParams& p)
+      : src(dims_of(x.shape())),
+        wei(dims_of(w.shape())),
+        bias({w.size(0)}),
+        dst(dims_of(conv2d_output_shape(x, w, Tensor(), p))),
+        strides({p.stride_h, p.stride_w}),
+        dilates({p.dil_h - 1, p.dil_w - 1}),  // oneDNN counts the gaps between taps
+        pad({p.pad_h, p.pad_w}) {}
+  static memory::desc any(const memory::dims& d) { return memory::desc(d, dt::f32, tag::any); }
+  dnnl::convolution_forward::primitive_desc forward_pd(bool with_bias) const {
+    auto d = with_bias ? dnnl::convolution_forward::desc(
+                             dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                             any(src), any(wei), any(bias), any(dst), strides, dilates, pad, pad)
+                       : dnnl::convolution_forward::desc(
+                             dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                             any(src), any(wei), any(dst), strides, dilates, pad, pad);
+    return {d, cpu_engine()};
+  }
+};
+
+std::string key_of(const char* kind, const Tensor& x, const Tensor& w, const Conv2dParams& p,
+                   bool flag) {
+  return str(kind, shape_str(x.shape()), shape_str(w.shape()), p.stride_h, ",", p.stride_w, ",",
+             p.pad_h, ",", p.pad_w, ",", p.dil_h, ",", p.dil_w, flag ? "+" : "-");
+}
+
+// A primitive with its descriptor, and for those that read weights the buffer the plain
+// weights are reordered into (null otherwise); the mutex guards it from reorder to execution.
+template <class Pd, class Prim>
+struct Cached {
+  Pd pd;
+  Prim prim;
+  memory weights;
+  std::unique_ptr<std::mutex> mu = std::make_unique<std::mutex>();
+  explicit Cached(Pd d, const memory::desc& weights_md = memory::desc())
+      : pd(d), prim(d), weights(weights_md ? memory(weights_md, cpu_engine()) : memory()) {}
+};
+using Forward = Cached<dnnl::convolution_forward::primitive_desc, dnnl::convolution_forward>;
+using BackwardData =
+    Cached<dnnl::convolution_backward_data::primitive_desc, dnnl::convolution_backward_data>;
+using BackwardWeights =
+    Cached<dnnl::convolution_backward_weights::primitive_desc, dnnl::convolution_backward_weights>;
+
+// w as oneDNN memory in the cached buffer's format (w itself when it already has it).
+memory weights_memory(const Tensor& w, const memory& cached) {
+  if (desc_of(w) == cached.get_desc()) return memory_of(w);
+  reorder_into(w, cached);
+  return cached;
+}
+
+void run(const dnnl::primitive& prim, const std::unordered_map<int, memory>& args) {
+  prim.execute(cpu_stream(), args);
+  cpu_stream().wait();
+}
+
+}  // namespace
+
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p) {
+  static PrimitiveCache<Forward> cache;
+  ConvSpec spec(x, w, p);
+  Forward& f = cache.get(key_of("fwd", x, w, p, b.defined()) + desc_key(desc_of(x)), [&] {
+    auto pd = spec.forward_pd(b.defined());
+    return Forward(pd, pd.weights_desc());
+  });
+  Tensor src = to_desc(x, f.pd.src_desc());
+  Tensor y = tensor_for(conv2d_output_shape(x, w, b, p), f.pd.dst_desc());
+  Tensor bias = b.defined() ? to_desc(b, f.pd.bias_desc()) : Tensor();
+  std::lock_guard<std::mutex> lock(*f.mu);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory_of(src)},
+                                       {DNNL_ARG_WEIGHTS, weights_memory(w, f.weights)},
+                                       {DNNL_ARG_DST, memory_of(y)}};
+  if (bias.defined()) args.emplace(DNNL_ARG_BIAS, memory_of(bias));
+  run(f.prim, args);
+  return y;
+}
+
+Conv2dGrads conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy,
+                            const Conv2dParams& p, bool need_dx, bool need_dw, bool need_db) {
+  static PrimitiveCache<BackwardData> data_cache;
+  static PrimitiveCache<BackwardWeights> weights_cache;
+  ConvSpec spec(x, w, p);
+  const std::string dy_key = desc_key(desc_of(dy));
+  Conv2dGrads grads;
+
+  if (need_dx) {
+    BackwardData& bd = data_cache.get(key_of("bwd_data", x, w, p, false) + dy_key, [&] {
+      dnnl::convolution_backward_data::desc d(
+          dnnl::algorithm::convolution_direct, ConvSpec::any(spec.src), ConvSpec::any(spec.wei),
+          ConvSpec::any(spec.dst), spec.strides, spec.dilates, spec.pad, spec.pad);
+      dnnl::convolution_backward_data::primitive_desc pd(d, cpu_engine(), spec.forward_pd(false));
+      return BackwardData(pd, pd.weights_desc());
+    });
+    Tensor diff_dst = to_desc(dy, bd.pd.diff_dst_desc());
+    grads.dx = tensor_for(x.shape(), bd.pd.diff_src_desc());
+    std::lock_guard<std::mutex> lock(*bd.mu);
+    run(bd.prim, {{DNNL_ARG_DIFF_DST, memory_of(diff_dst)},
+                  {DNNL_ARG_WEIGHTS, weights_memory(w, bd.weights)},
+                  {DNNL_ARG_DIFF_SRC, memory_of(grads.dx)}});
+  }
+
+  if (need_dw) {
+    const std::string key = key_of("bwd_weights", x, w, p, need_db) + desc_key(desc_of(x)) + dy_key;
+    BackwardWeights& bw = weights_cache.get(key, [&] {
+      auto any = ConvSpec::any;
+      auto d = need_db ? dnnl::convolution_backward_weights::desc(
+                             dnnl::algorithm::convolution_direct, any(spec.src), any(spec.wei),
+                             any(spec.bias), any(spec.dst), spec.strides, spec.dilates, spec.pad,
+                             spec.pad)
+                       : dnnl::convolution_backward_weights::desc(
+                             dnnl::algorithm::convolution_direct, any(spec.src), any(spec.wei),
+                             any(spec.dst), spec.strides, spec.dilates, spec.pad, spec.pad);
+      dnnl::convolution_backward_weights::primitive_desc pd(d, cpu_engine(),
+                                                            spec.forward_pd(need_db));
+      return BackwardWeights(pd);
+    });
+    Tensor src = to_desc(x, bw.pd.src_desc());
+    Tensor diff_dst = to_desc(dy, bw.pd.diff_dst_desc());
+    Tensor dw = tensor_for(w.shape(), bw.pd.diff_weights_desc());
+    Tensor db = need_db ? tensor_for({w.size(0)}, bw.pd.diff_bias_desc()) : Tensor();
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory_of(src)},
+                                         {DNNL_ARG_DIFF_DST, memory_of(diff_dst)},
+                                         {DNNL_ARG_DIFF_WEIGHTS, memory_of(dw)}};
+    if (need_db) args.emplace(DNNL_ARG_DIFF_BIAS, memory_of(db));
+    run(bw.prim, args);
+    grads.dw = dw.plain();  // the optimizer reads plain gradients
+    if (need_db) grads.db = db.plain();
+  } else if (need_db) {
+    // Only the bias: a sum over dy, no reason to run the weight-gradient primitive.
+    grads.db = ref::conv2d_backward(x, w, dy, p, false, false, true).db;
+  }
+  return grads;
+}
+
+}  // namespace eng::onednn

@@ -1,0 +1,156 @@
+// test_evaluate.cpp — iic/evaluate: contingency tables and one-to-one accuracy against the
+// golden cases (/work/shared/golden/hungarian.json), hand-worked rectangular (k > C, k < C) and
+// many-to-one examples (ties, empty clusters, fit on one split and score on another), the
+// sub-head summary (lowest-loss selection, population and sample std), and input errors.
+#define BOOST_TEST_MODULE evaluate
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <functional>
+#include <string>
+
+#include "engine/error.hpp"
+#include "engine/json.hpp"
+#include "engine/rng.hpp"
+#include "iic/evaluate.hpp"
+
+namespace {
+
+std::vector<int> ints(const eng::Json& a) {
+  std::vector<int> v;
+  for (const eng::Json& x : a.as_array()) v.push_back(static_cast<int>(x.as_int()));
+  return v;
+}
+
+void expect_error(const std::function<void()>& f, const std::string& part) {
+  std::string e;
+  try {
+    f();
+  } catch (const eng::Error& err) {
+    e = err.what();
+  }
+  BOOST_TEST(e.find(part) != std::string::npos, "'" << e << "' lacks '" << part << "'");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(golden_contingency_and_one_to_one_accuracy) {
+  eng::Json g = eng::Json::parse_file(std::string(IIC_SHARED_DIR) + "/golden/hungarian.json");
+  for (const eng::Json& c : g["cases"].as_array()) {
+    const std::string name = c["name"].as_string();
+    const int k = static_cast<int>(c["k"].as_int());
+    std::vector<int> preds = ints(c["preds"]), targets = ints(c["targets"]);
+    iic::Contingency t = iic::contingency(preds, targets, k, k);
+    BOOST_TEST(t.total == c["n"].as_int(), name);
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j)
+        BOOST_TEST(t.at(i, j) == c["num_correct_matrix_pred_by_gt"][i][j].as_int(),
+                   name << " count (" << i << ", " << j << ")");
+    BOOST_TEST(iic::one_to_one_accuracy(preds, targets, k, k) == c["acc"].as_number(), name);
+    std::vector<int> map = iic::one_to_one_mapping(t);
+    BOOST_TEST(iic::matched_count(t, map) ==
+                   static_cast<int64_t>(std::llround(c["acc"].as_number() * t.total)),
+               name);
+    // Applying the mapping sample by sample gives the same accuracy.
+    BOOST_TEST(iic::mapped_accuracy(preds, targets, map, k) == c["acc"].as_number(), name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(one_to_one_with_more_clusters_than_classes) {
+  // Table (cluster: class0, class1): c0 2 1, c1 1 1, c2 1 3, c3 1 0. Best: c0->0, c2->1 = 5.
+  std::vector<int> preds = {0, 0, 0, 1, 1, 2, 2, 2, 2, 3};
+  std::vector<int> labels = {0, 0, 1, 0, 1, 1, 1, 1, 0, 0};
+  iic::Contingency t = iic::contingency(preds, labels, 4, 2);
+  BOOST_TEST(iic::one_to_one_mapping(t) == std::vector<int>({0, -1, 1, -1}));
+  BOOST_TEST(iic::one_to_one_accuracy(preds, labels, 4, 2) == 0.5);
+  // Many-to-one on the same data: c1's tie goes to class 0; 2 + 1 + 3 + 1 = 7.
+  BOOST_TEST(iic::many_to_one_mapping(t) == std::vector<int>({0, 0, 1, 0}));
+  BOOST_TEST(iic::many_to_one_accuracy(preds, labels, preds, labels, 4, 2) == 0.7);
+}
+
+BOOST_AUTO_TEST_CASE(one_to_one_with_fewer_clusters_than_classes) {
+  // c0: 1 2 0, c1: 1 0 2 -> c0->1, c1->2: 4 of 6.
+  std::vector<int> preds = {0, 0, 0, 1, 1, 1}, labels = {0, 1, 1, 2, 2, 0};
+  iic::Contingency t = iic::contingency(preds, labels, 2, 3);
+  BOOST_TEST(iic::one_to_one_mapping(t) == std::vector<int>({1, 2}));
+  BOOST_TEST(iic::one_to_one_accuracy(preds, labels, 2, 3) == 4.0 / 6.0);
+}
+
+BOOST_AUTO_TEST_CASE(many_to_one_fitted_on_one_split_scored_on_another) {
+  // Fit (4 clusters, 2 classes): c0 0 2 -> 1; c1 1 1 -> 0 (tie); c2 1 0 -> 0; c3 empty -> 0.
+  std::vector<int> fit_preds = {0, 0, 1, 1, 2}, fit_labels = {1, 1, 0, 1, 0};
+  iic::Contingency fit = iic::contingency(fit_preds, fit_labels, 4, 2);
+  BOOST_TEST(iic::many_to_one_mapping(fit) == std::vector<int>({1, 0, 0, 0}));
+  // Test split: right, wrong, right, right, wrong, wrong.
+  std::vector<int> test_preds = {0, 1, 2, 3, 3, 0}, test_labels = {1, 1, 0, 0, 1, 0};
+  BOOST_TEST(iic::many_to_one_accuracy(fit_preds, fit_labels, test_preds, test_labels, 4, 2) ==
+             0.5);
+  // A cluster mapped to no class (-1) counts as wrong.
+  BOOST_TEST(iic::mapped_accuracy(test_preds, test_labels, {1, 0, -1, -1}, 2) == 1.0 / 6.0);
+}
+
+BOOST_AUTO_TEST_CASE(many_to_one_is_never_below_one_to_one_on_the_same_split) {
+  eng::Rng rng(8);
+  for (int trial = 0; trial < 20; ++trial) {
+    const int k = 2 + static_cast<int>(rng.randint(12)), c = 2 + static_cast<int>(rng.randint(6));
+    std::vector<int> preds(200), labels(200);
+    for (size_t i = 0; i < preds.size(); ++i) {
+      labels[i] = static_cast<int>(rng.randint(c));
+      preds[i] = rng.bernoulli(0.6f) ? labels[i] % k : static_cast<int>(rng.randint(k));
+    }
+    double o2o = iic::one_to_one_accuracy(preds, labels, k, c);
+    double m2o = iic::many_to_one_accuracy(preds, labels, preds, labels, k, c);
+    BOOST_TEST(m2o >= o2o, "k " << k << " C " << c);
+    BOOST_TEST(o2o > 0.0);
+    BOOST_TEST(m2o <= 1.0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(subhead_summary) {
+  const double nan = std::nan("");
+  std::vector<double> acc = {0.9, 0.8, 0.85, 0.7, 0.95};
+  iic::SubheadSummary s = iic::summarize_subheads(acc, {-2.0, -2.3, -2.1, nan, -2.3});
+  BOOST_TEST(s.selected == 1);  // lowest loss; the tie with sub-head 4 goes to the lower index
+  BOOST_TEST(s.selected_acc == 0.8);
+  BOOST_TEST(s.mean == 0.84, boost::test_tools::tolerance(1e-14));
+  // Python's statistics.pstdev / stdev of the same numbers (numpy std with ddof 0 / 1).
+  BOOST_TEST(s.std_population == 0.08602325267042626, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(s.std_sample == 0.09617692030835673, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(s.best == 0.95);
+  BOOST_TEST(s.worst == 0.7);
+  // A NaN loss is never selected, even first.
+  BOOST_TEST(iic::summarize_subheads({0.1, 0.2}, {nan, 5.0}).selected == 1);
+  iic::SubheadSummary one = iic::summarize_subheads({0.5}, {1.0});
+  BOOST_TEST(one.std_population == 0.0);
+  BOOST_TEST(std::isnan(one.std_sample));
+}
+
+BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
+  expect_error(
+      [] {
+        iic::contingency({0, 1}, {0}, 2, 2);
+      },
+      "contingency: size mismatch: 2 predictions but 1 labels");
+  expect_error([] { iic::contingency({}, {}, 2, 2); }, "no samples");
+  expect_error(
+      [] {
+        iic::contingency({0, 1}, {0, -1}, 2, 2);
+      },
+      "label -1 at position 1 is out of range [0, 2)");
+  expect_error([] { iic::contingency({0, 1}, {0, 2}, 2, 2); }, "label 2 at position 1");
+  expect_error(
+      [] {
+        iic::one_to_one_accuracy({3, 0}, {0, 0}, 3, 2);
+      },
+      "prediction 3 at position 0 is out of range [0, 3)");
+  expect_error([] { iic::contingency({0}, {0}, 0, 2); }, "at least one cluster");
+  expect_error([] { iic::mapped_accuracy({0}, {0}, {0, 5}, 2); }, "cluster 1 maps to class 5");
+  iic::Contingency t = iic::contingency({0, 1}, {0, 1}, 2, 2);
+  expect_error([&] { iic::matched_count(t, {0}); }, "mapping has 1 entries for 2 clusters");
+  expect_error(
+      [] {
+        iic::many_to_one_accuracy({0}, {0}, {0, 1}, {0}, 2, 2);
+      },
+      "size mismatch: 2 predictions but 1 labels");
+  expect_error([] { iic::summarize_subheads({}, {}); }, "no sub-heads");
+  expect_error([] { iic::summarize_subheads({0.5, 0.6}, {1.0}); }, "2 accuracies but 1 losses");
+}

@@ -1,0 +1,239 @@
+// test_matmul.cpp — matmul: the reference kernel (the shared GEMM) against the definition in
+// double for every transposition and block-crossing shapes, finite-difference gradients (2-D and
+// batched 3-D), every fast CPU backend against the reference for every transposition on awkward
+// shapes, thread-count independence of the reference, and the error messages for bad input.
+#define BOOST_TEST_MODULE matmul
+#include <array>
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <functional>
+
+#include "ops/matmul.hpp"
+#include "tests/testing.hpp"
+
+using eng::CpuBackend;
+using eng::Shape;
+using eng::Tensor;
+
+namespace {
+
+// op(a) is [M, K], op(b) is [K, N], optionally batched; stored shapes follow the flags.
+struct Case {
+  int64_t batch, M, K, N;  // batch 0: 2-D
+  bool ta, tb;
+  Shape a() const { return with_batch(ta ? Shape{K, M} : Shape{M, K}); }
+  Shape b() const { return with_batch(tb ? Shape{N, K} : Shape{K, N}); }
+  Shape with_batch(Shape s) const {
+    if (batch) s.insert(s.begin(), batch);
+    return s;
+  }
+  std::string name() const {
+    return eng::str("B", batch, " M", M, " K", K, " N", N, ta ? " ta" : "", tb ? " tb" : "");
+  }
+};
+
+std::vector<Case> all_flags(int64_t batch, int64_t M, int64_t K, int64_t N) {
+  return {{batch, M, K, N, false, false},
+          {batch, M, K, N, true, false},
+          {batch, M, K, N, false, true},
+          {batch, M, K, N, true, true}};
+}
+
+// The definition, in double, from the stored operands.
+std::vector<double> matmul_by_definition(const Case& c, const Tensor& a, const Tensor& b) {
+  std::vector<float> va = a.to_vector(), vb = b.to_vector();
+  std::vector<double> y;
+  for (int64_t n = 0; n < std::max<int64_t>(c.batch, 1); ++n) {
+    const float* pa = va.data() + n * c.M * c.K;
+    const float* pb = vb.data() + n * c.K * c.N;
+    for (int64_t i = 0; i < c.M; ++i)
+      for (int64_t j = 0; j < c.N; ++j) {
+        double s = 0;
+        for (int64_t k = 0; k < c.K; ++k)
+          s += double(c.ta ? pa[k * c.M + i] : pa[i * c.K + k]) *
+               (c.tb ? pb[j * c.K + k] : pb[k * c.N + j]);
+        y.push_back(s);
+      }
+  }
+  return y;
+}
+
+// The kernel of one CPU backend, flags included.
+Tensor run_kernel(CpuBackend be, const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  if (be == CpuBackend::Reference) return eng::ref::matmul_forward(a, b, ta, tb);
+#ifdef ENG_HAVE_ONEDNN
+  return eng::onednn::matmul_forward(a, b, ta, tb);
+#else
+  BOOST_FAIL("no fast CPU backend in this build");
+  return Tensor();
+#endif
+}
+
+// Float32 sums of K products, added in a different order by each backend: the difference is a
+// few ulps times sqrt(K) relative to the largest value. Tolerance: 1e-4 relative plus 1e-4 of
+// the largest reference magnitude; a wrong index or transposition gives O(1) errors.
+void check_matches(const Tensor& got, const Tensor& ref, const std::string& what) {
+  double scale = 0;
+  for (float v : ref.to_vector()) scale = std::max(scale, double(std::fabs(v)));
+  testing::check_close(got, ref, 1e-4, 1e-4 * scale + 1e-7, what);
+}
+
+void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
+  try {
+    f();
+    BOOST_ERROR("expected an eng::Error mentioning " << parts[1]);
+  } catch (const eng::Error& e) {
+    std::string msg = e.what();
+    for (const std::string& s : parts)
+      BOOST_CHECK_MESSAGE(msg.find(s) != std::string::npos,
+                          "message '" << msg << "' lacks '" << s << "'");
+  }
+}
+
+std::vector<CpuBackend> all_cpu_backends() {
+  std::vector<CpuBackend> backends{CpuBackend::Reference};
+  for (CpuBackend be : testing::fast_cpu_backends()) backends.push_back(be);
+  return backends;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(reference_kernel_matches_definition) {
+  // Shapes crossing the GEMM's blocks (4 rows, 32-row and 256-column tiles, 128-deep k blocks).
+  std::vector<Case> cases;
+  for (const auto& s : std::vector<std::array<int64_t, 4>>{{0, 1, 1, 1},
+                                                           {0, 5, 3, 7},
+                                                           {0, 33, 129, 17},
+                                                           {0, 7, 300, 257},
+                                                           {3, 6, 5, 4},
+                                                           {2, 35, 17, 1}})
+    for (const Case& c : all_flags(s[0], s[1], s[2], s[3])) cases.push_back(c);
+  for (const Case& c : cases) {
+    eng::Rng rng(3);
+    Tensor a = testing::randn(c.a(), rng), b = testing::randn(c.b(), rng);
+    std::vector<float> got = eng::ref::matmul_forward(a, b, c.ta, c.tb).to_vector();
+    std::vector<double> want = matmul_by_definition(c, a, b);
+    BOOST_REQUIRE_EQUAL(got.size(), want.size());
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i)
+      worst = std::max(worst,
+                       std::fabs(got[i] - want[i]) / (std::sqrt(double(c.K)) + std::fabs(want[i])));
+    // float32 sums of K O(1) products vs double: ~1e-7 per term relative to sqrt(K).
+    BOOST_CHECK_MESSAGE(worst < 1e-5, c.name() << ": worst relative error " << worst);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(small_product_by_hand) {
+  for (CpuBackend be : all_cpu_backends()) {
+    eng::CpuBackendGuard guard(be);
+    Tensor a = Tensor::from_vector({2, 3}, {1, 2, 3, 4, 5, 6});
+    Tensor b = Tensor::from_vector({3, 2}, {1, 0, 0, 1, 1, 1});
+    BOOST_TEST(eng::matmul(a, b).to_vector() == std::vector<float>({4, 5, 10, 11}));
+    BOOST_TEST(eng::matmul(a, b).shape() == Shape({2, 2}));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
+  for (CpuBackend be : all_cpu_backends()) {
+    eng::CpuBackendGuard guard(be);
+    const std::string tag = be == CpuBackend::Reference ? " ref" : " fast";
+    auto mm = [](const std::vector<Tensor>& v) { return eng::matmul(v[0], v[1]); };
+    eng::Rng rng(5);
+    testing::gradcheck("2-D" + tag, mm, {testing::randn({3, 4}, rng), testing::randn({4, 5}, rng)});
+    testing::gradcheck("2-D row times column" + tag, mm,
+                       {testing::randn({1, 6}, rng), testing::randn({6, 1}, rng)});
+    testing::gradcheck("3-D" + tag, mm,
+                       {testing::randn({2, 3, 4}, rng), testing::randn({2, 4, 2}, rng)});
+    testing::gradcheck("3-D batch 1" + tag, mm,
+                       {testing::randn({1, 5, 3}, rng), testing::randn({1, 3, 7}, rng)});
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fast_backends_match_reference_on_awkward_shapes) {
+  std::vector<Case> cases;
+  for (int64_t M : {1, 7, 700})
+    for (int64_t K : {4608, 17})
+      for (int64_t N : {10, 50, 1, 3})
+        for (const Case& c : all_flags(0, M, K, N)) cases.push_back(c);
+  for (const auto& s :
+       std::vector<std::array<int64_t, 4>>{{1, 7, 17, 3}, {5, 1, 9, 10}, {3, 33, 65, 50}})
+    for (const Case& c : all_flags(s[0], s[1], s[2], s[3])) cases.push_back(c);
+  for (const Case& c : cases) {
+    eng::Rng rng(7);
+    Tensor a = testing::randn(c.a(), rng), b = testing::randn(c.b(), rng);
+    Tensor ref = run_kernel(CpuBackend::Reference, a, b, c.ta, c.tb);
+    for (CpuBackend be : testing::fast_cpu_backends())
+      check_matches(run_kernel(be, a, b, c.ta, c.tb), ref, c.name());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(fast_backends_match_reference_through_autograd) {
+  eng::Rng rng(8);
+  for (const Shape& sa : {Shape{7, 17}, Shape{3, 5, 17}}) {
+    Shape sb = sa;
+    sb[sb.size() - 2] = 17, sb.back() = 10;
+    Tensor a0 = testing::randn(sa, rng), b0 = testing::randn(sb, rng);
+    Shape sy = sa;
+    sy.back() = 10;
+    Tensor dy = testing::randn(sy, rng);
+    auto run = [&](CpuBackend be) {
+      eng::CpuBackendGuard guard(be);
+      Tensor a = a0.clone().set_requires_grad(true), b = b0.clone().set_requires_grad(true);
+      Tensor y = eng::matmul(a, b);
+      eng::run_backward(y, dy);
+      return std::vector<Tensor>{y, a.grad(), b.grad()};
+    };
+    std::vector<Tensor> ref = run(CpuBackend::Reference);
+    for (CpuBackend be : testing::fast_cpu_backends()) {
+      std::vector<Tensor> got = run(be);
+      const char* names[] = {"y", "da", "db"};
+      for (size_t i = 0; i < ref.size(); ++i)
+        check_matches(got[i], ref[i], eng::shape_str(sa) + " " + names[i]);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(only_operands_that_require_grad_get_one) {
+  for (CpuBackend be : all_cpu_backends()) {
+    eng::CpuBackendGuard guard(be);
+    eng::Rng rng(9);
+    Tensor a = testing::randn({4, 3}, rng).set_requires_grad(true);
+    Tensor b = testing::randn({3, 2}, rng);
+    eng::run_backward(eng::matmul(a, b), Tensor::full({4, 2}, 1.0f));
+    BOOST_TEST(a.grad().defined());
+    BOOST_TEST(!b.grad().defined());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(reference_is_independent_of_thread_count) {
+  // Every flag combination, with a row tail (70 % 4) and more than one tile each way.
+  auto bits = [](int threads) {
+    int previous = eng::num_threads();
+    eng::set_num_threads(threads);
+    std::vector<float> all;
+    for (const Case& c : all_flags(0, 70, 300, 260)) {
+      eng::Rng rng(10);
+      Tensor a = testing::randn(c.a(), rng), b = testing::randn(c.b(), rng);
+      std::vector<float> v = eng::ref::matmul_forward(a, b, c.ta, c.tb).to_vector();
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    eng::set_num_threads(previous);
+    return all;
+  };
+  BOOST_TEST((bits(1) == bits(3)), "same bits with 1 and 3 threads");
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_reported) {
+  auto mm = [](Tensor a, Tensor b) { return [=] { eng::matmul(a, b); }; };
+  expect_error(mm(Tensor::zeros({3}), Tensor::zeros({3, 2})), {"matmul", "a", "2-D", "[3]"});
+  expect_error(mm(Tensor::zeros({3, 2}), Tensor::zeros({1, 1, 2, 2})),
+               {"matmul", "b", "3-D", "[1, 1, 2, 2]"});
+  expect_error(mm(Tensor::zeros({3, 2}), Tensor::zeros({1, 2, 2})),
+               {"matmul", "same rank", "[3, 2]", "[1, 2, 2]"});
+  expect_error(mm(Tensor::zeros({3, 4}), Tensor::zeros({5, 2})),
+               {"matmul", "inner dimensions", "[3, 4]", "[5, 2]"});
+  expect_error(mm(Tensor::zeros({2, 3, 4}), Tensor::zeros({3, 4, 2})),
+               {"matmul", "batch", "[2, 3, 4]", "[3, 4, 2]"});
+  expect_error(mm(Tensor::zeros({0, 4}), Tensor::zeros({4, 2})), {"matmul", "empty", "[0, 4]"});
+  expect_error(mm(Tensor(), Tensor::zeros({4, 2})), {"matmul", "undefined"});
+}

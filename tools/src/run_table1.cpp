@@ -1,0 +1,245 @@
+// run_table1 — reproduce the rows of the paper's Table 1 (unsupervised clustering accuracy) with
+// the authors' protocol, and report them beside the paper and the authors' logged curves.
+//
+// Writes into --out (default runs/table1): <dataset>/checkpoint.safetensors (atomic, resumable),
+// results.json (every row, every epoch), table1.md and accuracy_<dataset>.png (ours vs the
+// authors' curve). Rows whose data or code is not available are listed as such.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "data/mnist.hpp"
+#include "engine/backend.hpp"
+#include "engine/json.hpp"
+#include "iic/cli.hpp"
+#include "iic/plot.hpp"
+#include "iic/progress.hpp"
+#include "iic/reference.hpp"
+#include "iic/train.hpp"
+#include "models/clusternet6c.hpp"
+#ifdef ENG_HAVE_CUDA
+#include "engine/cuda_runtime.hpp"
+#endif
+
+namespace {
+
+const char* kUsage = R"(usage: tools/run_table1 [options]
+  --dataset D          mnist | cifar10 | cifar100-20 | stl10 | all   (default mnist)
+  --epochs N           epochs to train (an epoch is the authors' schedule; default 10)
+  --time-budget T      stop training after T (e.g. 30m, 2h); a checkpoint is kept
+  --data DIR           data root (else $IIC_DATA, else ./data); <DIR>/mnist/ holds the IDX files
+  --out DIR            output folder (default runs/table1)
+  --seed S             random seed (default 0)
+  --resume             continue from <out>/<dataset>/checkpoint.safetensors
+  --threads N          CPU threads (default: all cores)
+  --loader-threads N   augmentation worker threads (default 1)
+  --device D           cpu | cuda (default: cuda when a GPU is present)
+  --no-shuffle         the datasets' own order, as the authors (default: shuffled by the seed)
+  --checkpoint-every T also checkpoint every T of training (default 10m)
+  --steps-per-pass N   at most N steps per head pass (quick runs; 0 = full passes)
+  --eval-limit N       evaluate on the first N images only (quick runs; 0 = all)
+  --identical-work     run the originals r times like PyTorch does (default: once, same result)
+  --quiet              no progress bar
+)";
+
+struct Row {
+  iic::Recipe recipe;
+  std::string status;  // "done", or why there is no result
+  iic::TrainResult result;
+  std::string machine;
+};
+
+std::string pct(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", 100 * v);
+  return b;
+}
+
+std::string row_line(const Row& r, const iic::ReferenceData& ref) {
+  const iic::PaperRow* paper = ref.paper_row(r.recipe.table_name);
+  std::string paper_cols = paper ? pct(paper->lowest_loss) + " | " + pct(paper->mean) + " ± " +
+                                       pct(paper->std)
+                                 : "- | -";
+  if (r.status != "done" || r.result.history.empty())
+    return "| " + r.recipe.table_name + " | " + paper_cols + " | " + r.status +
+           " | | | | | |";
+  const iic::EpochRecord& last = r.result.history.back();
+  const iic::Evaluation& e = last.eval;
+  auto authors = ref.at_epoch(r.recipe.table_name, last.epoch);
+  std::string authors_cols =
+      authors ? pct(authors->selected) + " / " + pct(authors->avg) + " (epoch " +
+                    std::to_string(authors->epochs_done) + ")"
+              : "-";
+  char epochs[32];
+  std::snprintf(epochs, sizeof epochs, "%.2f", last.epochs_done);
+  return "| " + r.recipe.table_name + " | " + paper_cols + " | " + pct(e.selected_acc) + " | " +
+         pct(e.mean_acc) + " ± " + pct(e.std_acc) + " | " + epochs + " | " + authors_cols +
+         " | " + iic::format_duration(last.train_seconds) + " | " + r.machine + " |";
+}
+
+std::string table(const std::vector<Row>& rows, const iic::ReferenceData& ref) {
+  std::string t =
+      "| dataset | paper: lowest-loss sub-head | paper: mean ± std | ours: lowest-loss "
+      "sub-head | ours: mean ± std | epochs | authors' log at that epoch: selected / mean | "
+      "train time | machine |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (const Row& r : rows) t += row_line(r, ref) + "\n";
+  return t;
+}
+
+void plot_row(const Row& r, const iic::ReferenceData& ref, const std::string& path) {
+  iic::Series ours_sel{{}, {}, {31, 119, 180}}, ours_mean{{}, {}, {158, 202, 225}};
+  iic::Series auth_sel{{}, {}, {255, 127, 14}}, auth_mean{{}, {}, {253, 208, 162}};
+  double x_max = 1;
+  for (const iic::EpochRecord& e : r.result.history) {
+    ours_sel.x.push_back(e.epochs_done), ours_sel.y.push_back(e.eval.selected_acc);
+    ours_mean.x.push_back(e.epochs_done), ours_mean.y.push_back(e.eval.mean_acc);
+    x_max = std::max(x_max, e.epochs_done);
+  }
+  x_max = std::max(x_max * 1.25, 3.0);
+  for (const iic::CurvePoint& p : ref.curve(r.recipe.table_name)) {
+    if (p.epochs_done > x_max) break;
+    auth_sel.x.push_back(p.epochs_done), auth_sel.y.push_back(p.selected);
+    auth_mean.x.push_back(p.epochs_done), auth_mean.y.push_back(p.avg);
+  }
+  iic::plot_png(path, {auth_mean, auth_sel, ours_mean, ours_sel}, x_max);
+}
+
+eng::Device choose_device(const std::string& wanted) {
+  if (wanted == "cpu") return eng::Device::CPU;
+#ifdef ENG_HAVE_CUDA
+  bool gpu = eng::cuda::device_present();
+#else
+  bool gpu = false;
+#endif
+  if (wanted == "cuda") {
+    ENG_CHECK(eng::built_with_cuda(), "run_table1",
+              "--device cuda: this build has no CUDA support (needs nvcc and cuDNN at configure "
+              "time; see README)");
+    ENG_CHECK(gpu, "run_table1", "--device cuda: no usable CUDA GPU is visible");
+    return eng::Device::CUDA;
+  }
+  ENG_CHECK(wanted.empty(), "run_table1", "--device must be cpu or cuda, got '", wanted, "'");
+  return gpu ? eng::Device::CUDA : eng::Device::CPU;
+}
+
+std::string describe_machine(eng::Device dev, int threads) {
+#ifdef ENG_HAVE_CUDA
+  if (dev == eng::Device::CUDA) return eng::cuda::device_name() + " (CUDA)";
+#endif
+  (void)dev;
+  return iic::describe_cpu(threads);
+}
+
+Row run_dataset(const std::string& name, const iic::Cli& cli, const std::string& out_root,
+                eng::Device dev, int threads) {
+  Row row{iic::authors_recipe(name), "", {}, describe_machine(dev, threads)};
+  if (name != "mnist") {
+    row.status = "not available yet: " + row.recipe.network +
+                 " and the " + row.recipe.table_name + " reader arrive with the next issue";
+    return row;
+  }
+  eng::data::DataRoot root = eng::data::resolve_data_root(cli.get("data", ""));
+  std::fprintf(stderr, "%s: data root %s (from %s)\n", row.recipe.table_name.c_str(),
+               root.path.c_str(), root.source.c_str());
+  eng::data::Dataset data = eng::data::load_mnist_train_test(root);
+  eng::Rng init_rng(static_cast<uint64_t>(cli.get_int("seed", 0)), 1);
+  models::ClusterNet6cConfig cfg;
+  cfg.k_a = row.recipe.k_a, cfg.k_b = row.recipe.k_b, cfg.subheads = row.recipe.subheads;
+  models::ClusterNet6c net(cfg, init_rng);
+  net.to(dev);
+
+  iic::TrainOptions opt;
+  opt.epochs = static_cast<int>(cli.get_int("epochs", 10));
+  opt.time_budget_s = cli.get_seconds("time-budget", 0);
+  opt.seed = static_cast<uint64_t>(cli.get_int("seed", 0));
+  opt.shuffle = !cli.flag("no-shuffle");
+  opt.loader_workers = static_cast<int>(cli.get_int("loader-threads", 1));
+  opt.identical_work = cli.flag("identical-work");
+  opt.max_steps_per_pass = cli.get_int("steps-per-pass", 0);
+  opt.eval_limit = cli.get_int("eval-limit", 0);
+  opt.out_dir = out_root + "/" + name;
+  opt.checkpoint_every_s = cli.get_seconds("checkpoint-every", 600);
+  opt.resume = cli.flag("resume");
+  opt.progress = !cli.flag("quiet");
+  iic::Trainer trainer(net, row.recipe, data, data, eng::data::mnist_transforms(), opt);
+  trainer.on_epoch = [&](const iic::EpochRecord& r) {
+    std::fprintf(stderr, "%s epoch %.2f: lowest-loss sub-head %d %.2f%%, mean %.2f%% ± %.2f, "
+                 "%lld steps, %s training\n",
+                 row.recipe.table_name.c_str(), r.epochs_done, r.eval.selected,
+                 100 * r.eval.selected_acc, 100 * r.eval.mean_acc, 100 * r.eval.std_acc,
+                 (long long)r.steps, iic::format_duration(r.train_seconds).c_str());
+  };
+  row.result = trainer.run();
+  row.status = "done";
+  return row;
+}
+
+eng::Json row_json(const Row& r) {
+  eng::Json j = eng::Json::object();
+  j.set("dataset", r.recipe.table_name);
+  j.set("status", r.status);
+  j.set("machine", r.machine);
+  j.set("budget_reached", r.result.budget_reached);
+  j.set("steps", r.result.steps);
+  j.set("train_seconds", r.result.train_seconds);
+  eng::Json hist = eng::Json::array();
+  for (const iic::EpochRecord& e : r.result.history) hist.push_back(iic::to_json(e));
+  j.set("history", hist);
+  return j;
+}
+
+int run(int argc, char** argv) {
+  iic::Cli cli(argc, argv,
+               {"dataset", "epochs", "time-budget", "data", "out", "seed", "threads",
+                "loader-threads", "device", "checkpoint-every", "steps-per-pass", "eval-limit",
+                "repo"},
+               {"resume", "no-shuffle", "identical-work", "quiet", "help"});
+  if (cli.flag("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  const int threads = static_cast<int>(cli.get_int("threads", 0));
+  eng::set_num_threads(threads);
+  const std::string repo = cli.get("repo", IIC_SOURCE_DIR);
+  iic::ReferenceData ref = iic::load_reference(repo + "/iic/reference");
+  const std::string out = cli.get("out", "runs/table1");
+  std::filesystem::create_directories(out);
+  eng::Device dev = choose_device(cli.get("device", ""));
+
+  std::string which = cli.get("dataset", "mnist");
+  std::vector<std::string> names = which == "all" ? iic::table1_datasets()
+                                                  : std::vector<std::string>{which};
+  std::vector<Row> rows;
+  for (const std::string& name : names) {
+    rows.push_back(run_dataset(name, cli, out, dev, eng::num_threads()));
+    if (rows.back().status == "done")
+      plot_row(rows.back(), ref, out + "/accuracy_" + name + ".png");
+  }
+
+  eng::Json results = eng::Json::object(), arr = eng::Json::array();
+  for (const Row& r : rows) arr.push_back(row_json(r));
+  results.set("rows", arr);
+  std::ofstream(out + "/results.json") << results.dump(2) << "\n";
+  std::string t = table(rows, ref);
+  std::ofstream(out + "/table1.md")
+      << "# Table 1 (unsupervised clustering accuracy, %)\n\n" << t
+      << "\nPlots accuracy_<dataset>.png: dark blue = ours (lowest-loss sub-head), light blue = "
+         "ours (mean of sub-heads), orange = authors' log (selected sub-head), light orange = "
+         "authors' log (mean); x = epochs, y = accuracy.\n";
+  std::cout << "\nTable 1 — unsupervised image clustering accuracy (%)\n\n" << t << "\n"
+            << "written: " << out << "/results.json, " << out << "/table1.md, " << out
+            << "/accuracy_<dataset>.png\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "\nrun_table1: error: %s\n", e.what());
+    return 1;
+  }
+}
