@@ -16,7 +16,8 @@
 //    steps ahead of the one last returned by next(); a batch whose transform threw rethrows
 //    from next(). `epoch` is any pass counter (one per pass over the data: the trainer numbers
 //    its head passes).
-//  - The Dataset must outlive the loader.
+//  - The Dataset must outlive the loader; the transforms are called concurrently from the
+//    workers, so they must depend only on their arguments (the MNIST ones do).
 #pragma once
 #include <condition_variable>
 #include <cstdint>

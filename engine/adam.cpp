@@ -51,6 +51,8 @@ Adam::Adam(NamedTensors params, AdamOptions options)
               "' must be a leaf that requires grad, got ", nt.tensor.describe());
     ENG_CHECK(nt.tensor.dtype() == DType::F32 && nt.tensor.is_plain(), "adam", "parameter '",
               nt.name, "' must be a plain float32 tensor, got ", nt.tensor.describe());
+    ENG_CHECK(options_.weight_decay == 0.0 || nt.tensor.device() == Device::CPU, "adam",
+              "weight_decay is not supported for CUDA parameters ('", nt.name, "')");
   }
 }
 
@@ -87,8 +89,6 @@ void Adam::step() {
     auto* vp = static_cast<float*>(st.v.raw());
     if (p.device() == Device::CUDA) {
 #ifdef ENG_HAVE_CUDA
-      ENG_CHECK(options_.weight_decay == 0.0, "adam",
-                "weight_decay is not supported for CUDA parameters ('", nt.name, "')");
       cuda::adam_update(pp, gp, mp, vp, p.numel(), s.lr_t, s.b1, s.b2, s.eps, s.bias2_sqrt);
 #else
       throw Error("adam: CUDA parameter '" + nt.name + "' in a build without CUDA");

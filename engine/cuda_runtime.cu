@@ -54,7 +54,7 @@ cudaStream_t engine_stream() {
   return s;
 }
 
-std::atomic<bool> g_tf32{true};
+std::atomic<bool> g_tf32_conv{true}, g_tf32_matmul{false};
 
 __global__ void add_f32_kernel(const float* a, const float* b, float* out, size_t n) {
   size_t stride = size_t(blockDim.x) * gridDim.x;
@@ -72,6 +72,14 @@ bool device_present() {
     return false;
   }
   return n > 0;
+}
+
+std::string device_name() {
+  int device = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  cudaDeviceProp prop{};
+  check(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
+  return prop.name;
 }
 
 void* raw_malloc(size_t bytes) {
@@ -124,8 +132,11 @@ void add_f32(const float* a, const float* b, float* out, size_t n) {
   check(cudaGetLastError(), "add_f32 kernel launch");
 }
 
-void set_tf32(bool on) { g_tf32.store(on); }
-bool tf32() { return g_tf32.load(); }
+void set_tf32(Tf32 modes) {
+  g_tf32_conv.store(modes.conv);
+  g_tf32_matmul.store(modes.matmul);
+}
+Tf32 tf32() { return {g_tf32_conv.load(), g_tf32_matmul.load()}; }
 
 void* cudnn_handle() {
   static cudnnHandle_t h = [] {

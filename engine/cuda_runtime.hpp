@@ -8,10 +8,12 @@
 // the stream they are meant for one thread at a time (the training loop's).
 #pragma once
 #include <cstddef>
+#include <string>
 
 namespace eng::cuda {
 
 bool device_present();           // a usable GPU is visible (never throws)
+std::string device_name();       // the current GPU's name, e.g. "NVIDIA H100 80GB HBM3"
 void* raw_malloc(size_t bytes);  // cudaMalloc (the caching layer is in allocator.cpp)
 void raw_free(void* ptr);        // cudaFree
 void memset0_async(void* ptr, size_t bytes);
@@ -24,10 +26,15 @@ void* stream();      // the engine's cudaStream_t, as void*
 // out[i] = a[i] + b[i] on the engine stream (gradient accumulation in autograd.cpp).
 void add_f32(const float* a, const float* b, float* out, size_t n);
 
-// TF32 tensor-core math for float32 convolutions and matrix products. ON by default, like
-// PyTorch's cudnn.allow_tf32 (~1e-3 relative error); tests turn it off for parity with the CPU.
-void set_tf32(bool on);
-bool tf32();
+// TF32 tensor-core math (~1e-3 relative error) with PyTorch's defaults: ON for convolutions
+// (cudnn.allow_tf32), OFF for matrix products (matmul.allow_tf32 = False since 1.12; the IIC
+// joint matrix wants float32). Tests turn both off for parity with the CPU.
+struct Tf32 {
+  bool conv = true;
+  bool matmul = false;
+};
+void set_tf32(Tf32 modes);
+Tf32 tf32();
 
 void* cudnn_handle();   // cudnnHandle_t bound to stream(), as void*
 void* cublas_handle();  // cublasHandle_t bound to stream(), as void*

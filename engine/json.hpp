@@ -16,6 +16,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,9 +33,8 @@ class Json {
   Json(std::nullptr_t) {}
   Json(bool b) : type_(Type::Bool), bool_(b) {}
   Json(double x) : type_(Type::Number), number_(x) {}
-  Json(int x) : Json(static_cast<double>(x)) {}
-  Json(int64_t x) : Json(static_cast<double>(x)) {}
-  Json(uint64_t x) : Json(static_cast<double>(x)) {}
+  template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  Json(T x) : Json(static_cast<double>(x)) {}  // any integer type (exact up to 2^53)
   Json(const char* s) : type_(Type::String), string_(s) {}
   Json(std::string s) : type_(Type::String), string_(std::move(s)) {}
   Json(Array a) : type_(Type::Array), array_(std::move(a)) {}

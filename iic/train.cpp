@@ -1,6 +1,7 @@
 // train.cpp — the IIC training loop, evaluation and checkpoints (see train.hpp).
 #include "iic/train.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -114,6 +115,7 @@ std::vector<double> Trainer::step(const std::string& head, const eng::Tensor& x_
 }
 
 Evaluation Trainer::evaluate() {
+  ENG_CHECK(eval_.has_labels(), "train", "evaluation set ", eval_.name(), " has no labels");
   eng::NoGradGuard no_grad;
   const models::ClusterHeads& hb = net_.heads("head_b");
   const int64_t n = opt_.eval_limit > 0 ? std::min(opt_.eval_limit, eval_.size()) : eval_.size();
@@ -132,9 +134,10 @@ Evaluation Trainer::evaluate() {
       }
   }
   std::vector<int> labels(eval_.labels().begin(), eval_.labels().begin() + n);
+  const int classes = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
   Evaluation e;
   for (int s = 0; s < hb.subheads; ++s)
-    e.subhead_acc.push_back(one_to_one_accuracy(preds[s], labels, hb.k, hb.k));
+    e.subhead_acc.push_back(one_to_one_accuracy(preds[s], labels, hb.k, classes));
   return e;
 }
 

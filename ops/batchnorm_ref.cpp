@@ -54,6 +54,8 @@ Tensor batch_norm_forward(const Tensor& x_in, const Tensor& gamma_in, const Tens
   const float* xs = x.data();
   const float* g = gamma.data();
   const float* b = beta.data();
+  const float* rm = batch_stats ? nullptr : p.running_mean.data();
+  const float* rv = batch_stats ? nullptr : p.running_var.data();
   float* ms = mean.data();
   float* is = inv_std.data();
   float* ys = y.data();
@@ -63,8 +65,8 @@ Tensor batch_norm_forward(const Tensor& x_in, const Tensor& gamma_in, const Tens
     if (batch_stats) {
       channel_stats(xs, d, c, &ms[c], &var[c]);
     } else {
-      ms[c] = p.running_mean.data()[c];
-      var[c] = p.running_var.data()[c];
+      ms[c] = rm[c];
+      var[c] = rv[c];
     }
     is[c] = float(1.0 / std::sqrt(double(var[c]) + double(p.eps)));
     // y = gamma * (x - mean) * inv_std + beta, then the optional ReLU.

@@ -165,7 +165,7 @@ struct ConvPlan {
 ConvPlan& plan_for(const Shape& xs, const Shape& ws, const Conv2dParams& p) {
   static std::mutex mu;
   static std::map<std::string, std::unique_ptr<ConvPlan>> plans;
-  const bool on = tf32();
+  const bool on = tf32().conv;
   std::string key = str(shape_str(xs), shape_str(ws), p.stride_h, ',', p.stride_w, ',', p.pad_h,
                         ',', p.pad_w, ',', p.dil_h, ',', p.dil_w, on ? " tf32" : " fp32");
   std::lock_guard<std::mutex> lock(mu);

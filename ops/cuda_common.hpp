@@ -7,7 +7,7 @@
 //  - as_int: a size checked to fit the int that cuDNN/cuBLAS take;
 //  - grid_blocks: a launch size for grid-stride loops;
 //  - TensorDesc, FilterDesc: RAII cuDNN descriptors of packed NCHW float32 tensors;
-//  - gemm_rowmajor: row-major (batched) float32 GEMM on cuBLAS, TF32 when tf32() is on.
+//  - gemm_rowmajor: row-major (batched) float32 GEMM on cuBLAS, TF32 when tf32().matmul is on.
 // Kernels run asynchronously on the engine stream; copies to the host synchronise.
 #pragma once
 #include <cublas_v2.h>
@@ -137,7 +137,7 @@ class FilterDesc {
 // [m, k] (A stored [m, k], or [k, m] when ta), op(B) is [k, n] (B stored [k, n], or [n, k] when
 // tb), C is [m, n]; batch i of each starts at i * its matrix size. cuBLAS is column-major, and a
 // row-major matrix is its transpose in column-major, so this computes C^T = op(B)^T op(A)^T.
-// Compute type CUBLAS_COMPUTE_32F_FAST_TF32 when tf32() is on, else CUBLAS_COMPUTE_32F (full
+// Compute type CUBLAS_COMPUTE_32F_FAST_TF32 when tf32().matmul is on, else CUBLAS_COMPUTE_32F (full
 // float32, the handle's math mode being the default).
 inline void gemm_rowmajor(const char* op, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
                           const float* a, const float* b, float beta, float* c, int64_t batch = 1) {
@@ -147,7 +147,7 @@ inline void gemm_rowmajor(const char* op, bool ta, bool tb, int64_t m, int64_t n
             K = as_int(k, op, "inner size");
   as_int(batch, op, "batch");
   const float alpha = 1.0f;
-  const cublasComputeType_t compute = tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  const cublasComputeType_t compute = tf32().matmul ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   ENG_CUBLAS_CHECK(op, cublasGemmStridedBatchedEx(
                            cublas(), tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
                            N, M, K, &alpha, b, CUDA_R_32F, tb ? K : N, (long long)k * n, a,

@@ -2,7 +2,7 @@
 //   forward  y  = x w^T (+ b: y is first filled with b's rows, then the GEMM adds with beta 1)
 //   backward dx = dy w,  dw = dy^T x,  db = column sums of dy (one thread per column summing
 //            the rows in order, in double: deterministic).
-// GEMMs through gemm_rowmajor (cuda_common.hpp); TF32 follows eng::cuda::tf32().
+// GEMMs through gemm_rowmajor (cuda_common.hpp); TF32 follows eng::cuda::tf32().matmul.
 #include "ops/cuda_common.hpp"
 #include "ops/linear.hpp"
 

@@ -1,6 +1,6 @@
 // matmul_cublas.cu — eng::cuda matmul kernel on cuBLAS (see matmul.hpp): 2-D, or 3-D batched
 // with one strided-batched GEMM; the transposition flags map onto cuBLAS's (gemm_rowmajor in
-// cuda_common.hpp). TF32 follows eng::cuda::tf32().
+// cuda_common.hpp). TF32 follows eng::cuda::tf32().matmul.
 #include "ops/cuda_common.hpp"
 #include "ops/matmul.hpp"
 

@@ -167,8 +167,7 @@ BOOST_AUTO_TEST_CASE(rotation_fills_with_zero_and_samples_bilinearly) {
   BOOST_TEST(r.at(0, 8, 8) == 0.0f);
   BOOST_TEST(r.at(0, 4, 4) == 1.0f);  // the centre is fixed
   BOOST_TEST(r.at(0, 0, 4) == 1.0f);  // edge midpoints stay inside
-  // Half a pixel off-grid: rotating a 2-wide image by 180 about its centre is exact, and a
-  // 30-degree rotation of a linear ramp in x at the centre row keeps the centre value.
+  // A 30-degree rotation of a linear ramp in x keeps the value at the centre.
   Image ramp_x(1, 7, 7);
   for (int y = 0; y < 7; ++y)
     for (int x = 0; x < 7; ++x) ramp_x.at(0, y, x) = x / 6.0f;
@@ -317,6 +316,5 @@ BOOST_AUTO_TEST_CASE(bad_input_is_reported) {
   BOOST_TEST(contains(error_of([&] { adjust_brightness(img, -1.0f); }),
                       "adjust_brightness: factor must be >= 0, got -1"));
   BOOST_TEST(contains(error_of([] { Image(0, 3, 3); }), "image: bad dimensions 0x3x3"));
-  BOOST_TEST(contains(error_of([] { Image().px.size() == 0 ? rotate(Image(), 10) : Image(); }),
-                      "rotate: empty image"));
+  BOOST_TEST(contains(error_of([] { rotate(Image(), 10); }), "rotate: empty image"));
 }

@@ -41,9 +41,9 @@ constexpr double kExact = 1e-5, kGemm = 1e-4, kNorm = 1e-3, kTf32 = 1e-2;
 
 // TF32 set for a scope.
 struct Tf32Guard {
-  explicit Tf32Guard(bool on) : previous(eng::cuda::tf32()) { eng::cuda::set_tf32(on); }
+  explicit Tf32Guard(bool on) : previous(eng::cuda::tf32()) { eng::cuda::set_tf32({on, on}); }
   ~Tf32Guard() { eng::cuda::set_tf32(previous); }
-  bool previous;
+  eng::cuda::Tf32 previous;
 };
 
 // |gpu - cpu| <= tol * (|cpu| + max|cpu|) elementwise (see the file comment).
@@ -128,7 +128,10 @@ bool throws_naming(F f, const std::string& op) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(tf32_is_on_by_default) { BOOST_TEST(eng::cuda::tf32()); }
+BOOST_AUTO_TEST_CASE(tf32_defaults_are_pytorchs) {
+  BOOST_TEST(eng::cuda::tf32().conv);
+  BOOST_TEST(!eng::cuda::tf32().matmul);
+}
 
 BOOST_AUTO_TEST_CASE(copies_and_gradient_accumulation) {
   Tensor x = randn({3, 17, 5}, 1);

@@ -215,8 +215,8 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
 #ifdef ENG_HAVE_CUDA
 BOOST_AUTO_TEST_CASE(golden_values_on_the_gpu) {
   if (!eng::cuda::device_present()) return;
-  const bool tf32 = eng::cuda::tf32();
-  eng::cuda::set_tf32(false);  // float32 products, like the golden f32 and our CPU kernels
+  const eng::cuda::Tf32 tf32 = eng::cuda::tf32();
+  eng::cuda::set_tf32({false, false});  // float32 products, like the golden f32 and our CPU kernels
   for (const Json& c : golden()["cases"].as_array())
     check_golden_case(c, eng::Device::CUDA, "cuda");
   eng::cuda::set_tf32(tf32);

@@ -71,6 +71,10 @@ BOOST_AUTO_TEST_CASE(numbers_round_trip_exactly) {
   BOOST_TEST(Json(0.1).dump() == "0.1");
   BOOST_TEST(Json(100).dump() == "100");
   BOOST_TEST(Json(int64_t{1} << 40).dump() == "1099511627776");
+  BOOST_TEST(Json(size_t{3}).dump() == "3");
+  BOOST_TEST(Json(-7LL).dump() == "-7");
+  BOOST_TEST(Json(2.5f).dump() == "2.5");
+  BOOST_TEST(Json(true).dump() == "true");
   BOOST_TEST(Json::parse("1E+2").as_number() == 100.0);
   BOOST_TEST(Json::parse("-0.5e-1").as_number() == -0.05);
   // Underflow reads as zero (like Python); overflow is an error.

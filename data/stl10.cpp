@@ -1,0 +1,133 @@
+// stl10.cpp — STL-10 binary reading with validation, and the loaders (see stl10.hpp).
+#include "data/stl10.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/error.hpp"
+
+namespace eng::data {
+namespace fs = std::filesystem;
+namespace {
+
+const char* split_stem(Stl10Split s) {
+  return s == Stl10Split::Train ? "train" : s == Stl10Split::Test ? "test" : "unlabeled";
+}
+
+// Image count of an _X.bin file, from its size.
+int64_t image_count(const fs::path& path) {
+  ENG_CHECK(fs::is_regular_file(path), path.string(), "no such file");
+  const uintmax_t size = fs::file_size(path);
+  ENG_CHECK(size > 0, path.string(), "empty file (expected ", kStl10ImageBytes,
+            "-byte STL-10 images)");
+  ENG_CHECK(size % kStl10ImageBytes == 0, path.string(), "size ", size,
+            " bytes is not a multiple of the ", kStl10ImageBytes, "-byte 3x96x96 image (",
+            size / kStl10ImageBytes, " whole images and ", size % kStl10ImageBytes,
+            " bytes more): truncated, or not an STL-10 _X.bin file");
+  return int64_t(size / kStl10ImageBytes);
+}
+
+std::ifstream open_binary(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  ENG_CHECK(in.good(), path.string(), "cannot open: ", std::strerror(errno));
+  return in;
+}
+
+// Streams `count` images into chw (count * kStl10ImageBytes bytes).
+void read_images(const fs::path& path, int64_t count, uint8_t* chw) {
+  std::ifstream in = open_binary(path);
+  constexpr int64_t kChunk = 256;  // images per read
+  std::vector<uint8_t> buf(size_t(kChunk) * kStl10ImageBytes);
+  for (int64_t done = 0; done < count; done += kChunk) {
+    const int64_t n = std::min(kChunk, count - done);
+    in.read(reinterpret_cast<char*>(buf.data()), std::streamsize(n * kStl10ImageBytes));
+    ENG_CHECK(in.gcount() == std::streamsize(n * kStl10ImageBytes), path.string(),
+              "read failed at image ", done, " of ", count);
+    stl10_to_chw(buf.data(), chw + size_t(done) * kStl10ImageBytes, n);
+  }
+}
+
+std::vector<int> read_labels(const fs::path& path, int64_t count, const fs::path& images) {
+  ENG_CHECK(fs::is_regular_file(path), path.string(), "no such file (the labels of ",
+            images.string(), ")");
+  const uintmax_t size = fs::file_size(path);
+  ENG_CHECK(int64_t(size) == count, path.string(), "holds ", size, " labels, but ", images.string(),
+            " holds ", count, " images (one label byte per image expected)");
+  std::ifstream in = open_binary(path);
+  std::vector<uint8_t> bytes(size);
+  in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(size));
+  ENG_CHECK(in.gcount() == std::streamsize(size), path.string(), "read failed");
+  std::vector<int> labels(count);
+  for (int64_t i = 0; i < count; ++i) {
+    ENG_CHECK(bytes[i] >= 1 && bytes[i] <= 10, path.string(), "label ", i, " is ", int(bytes[i]),
+              ", expected a class 1..10");
+    labels[i] = bytes[i] - 1;
+  }
+  return labels;
+}
+}  // namespace
+
+void stl10_to_chw(const uint8_t* column_major, uint8_t* chw, int64_t count) {
+  constexpr int S = kStl10Side;
+  for (int64_t i = 0; i < count * 3; ++i) {  // one plane at a time
+    const uint8_t* src = column_major + i * S * S;
+    uint8_t* dst = chw + i * S * S;
+    for (int x = 0; x < S; ++x)
+      for (int y = 0; y < S; ++y) dst[y * S + x] = src[x * S + y];
+  }
+}
+
+Dataset read_stl10_dir(const std::string& dir, const std::vector<Stl10Split>& splits) {
+  ENG_CHECK(!splits.empty(), "stl10", "no splits asked for");
+  std::vector<int64_t> counts;
+  int64_t total = 0;
+  std::string name = "stl10-";
+  for (size_t k = 0; k < splits.size(); ++k) {
+    counts.push_back(image_count(fs::path(dir) / (std::string(split_stem(splits[k])) + "_X.bin")));
+    total += counts.back();
+    name += std::string(k == 0 ? "" : "+") + split_stem(splits[k]);
+  }
+  std::vector<uint8_t> pixels(size_t(total) * kStl10ImageBytes);
+  std::vector<int> labels;
+  labels.reserve(total);
+  int64_t at = 0;
+  for (size_t k = 0; k < splits.size(); ++k) {
+    const fs::path images = fs::path(dir) / (std::string(split_stem(splits[k])) + "_X.bin");
+    read_images(images, counts[k], pixels.data() + size_t(at) * kStl10ImageBytes);
+    if (splits[k] == Stl10Split::Unlabelled) {
+      labels.insert(labels.end(), counts[k], -1);
+    } else {
+      const fs::path y = fs::path(dir) / (std::string(split_stem(splits[k])) + "_y.bin");
+      std::vector<int> l = read_labels(y, counts[k], images);
+      labels.insert(labels.end(), l.begin(), l.end());
+    }
+    at += counts[k];
+  }
+  return Dataset(name, total, 3, kStl10Side, kStl10Side, std::move(pixels), std::move(labels));
+}
+
+const ArchiveSpec& stl10_archive() {
+  static const ArchiveSpec spec{
+      "STL-10",
+      "stl10_binary",
+      {"train_X.bin", "train_y.bin", "test_X.bin", "test_y.bin", "unlabeled_X.bin"},
+      "stl10_binary.tar.gz",
+      {"http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"},
+      "91f7769df0f17e558f3565bffb0c7dfb"};  // the digest torchvision checks
+  return spec;
+}
+
+Dataset load_stl10(const DataRoot& root, const std::vector<Stl10Split>& splits, Download download) {
+  return read_stl10_dir(ensure_archive(root, stl10_archive(), download), splits);
+}
+
+const std::vector<std::string>& stl10_class_names() {
+  static const std::vector<std::string> names = {"airplane", "bird",  "car",    "cat",  "deer",
+                                                 "dog",      "horse", "monkey", "ship", "truck"};
+  return names;
+}
+
+}  // namespace eng::data
