@@ -1,7 +1,7 @@
-// md5.cpp — MD5 compression function and padding (RFC 1321, section 3).
+// md5.cpp — MD5 compression function and digest (RFC 1321, section 3; the padding is in
+// hash_blocks.hpp).
 #include "data/md5.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -53,30 +53,11 @@ void Md5::compress(const uint8_t* block) {
 }
 
 void Md5::update(const void* bytes, size_t n) {
-  ENG_CHECK(!finished_, "md5", "update() after finish()");
-  const uint8_t* p = static_cast<const uint8_t*>(bytes);
-  total_ += n;
-  if (buf_len_ > 0) {  // top up a partial block first
-    size_t take = std::min(n, buf_.size() - buf_len_);
-    std::memcpy(buf_.data() + buf_len_, p, take);
-    buf_len_ += take, p += take, n -= take;
-    if (buf_len_ < buf_.size()) return;
-    compress(buf_.data());
-    buf_len_ = 0;
-  }
-  for (; n >= 64; p += 64, n -= 64) compress(p);
-  std::memcpy(buf_.data(), p, n);
-  buf_len_ = n;
+  blocks_.update(bytes, n, [this](const uint8_t* block) { compress(block); });
 }
 
 std::string Md5::finish() {
-  ENG_CHECK(!finished_, "md5", "finish() called twice");
-  const uint64_t bits = total_ * 8;
-  uint8_t pad[72] = {0x80};  // 0x80, zeros up to 56 mod 64, then the 64-bit length (LE)
-  size_t pad_len = (buf_len_ < 56 ? 56 : 120) - buf_len_;
-  for (int i = 0; i < 8; ++i) pad[pad_len + i] = uint8_t(bits >> (8 * i));
-  update(pad, pad_len + 8);
-  finished_ = true;
+  blocks_.finish(false, [this](const uint8_t* block) { compress(block); });  // length LE
   static const char* kDigits = "0123456789abcdef";
   std::string s;
   for (uint32_t word : h_)

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "data/hash_blocks.hpp"
+
 namespace eng::data {
 
 class Md5 {
@@ -22,10 +24,7 @@ class Md5 {
  private:
   void compress(const uint8_t* block);
   std::array<uint32_t, 4> h_;
-  std::array<uint8_t, 64> buf_;
-  size_t buf_len_ = 0;
-  uint64_t total_ = 0;  // bytes hashed so far
-  bool finished_ = false;
+  HashBlocks blocks_{"md5"};
 };
 
 std::string md5_hex(const void* bytes, size_t n);

@@ -1,10 +1,7 @@
-// sha256.cpp — SHA-256 compression function and padding (FIPS 180-4, section 6.2).
+// sha256.cpp — SHA-256 compression function and digest (FIPS 180-4, section 6.2; the padding
+// is in hash_blocks.hpp).
 #include "data/sha256.hpp"
 
-#include <algorithm>
-#include <cstring>
-
-#include "engine/error.hpp"
 
 namespace eng::data {
 namespace {
@@ -47,30 +44,11 @@ void Sha256::compress(const uint8_t* block) {
 }
 
 void Sha256::update(const void* bytes, size_t n) {
-  ENG_CHECK(!finished_, "sha256", "update() after finish()");
-  const uint8_t* p = static_cast<const uint8_t*>(bytes);
-  total_ += n;
-  if (buf_len_ > 0) {  // top up a partial block first
-    size_t take = std::min(n, buf_.size() - buf_len_);
-    std::memcpy(buf_.data() + buf_len_, p, take);
-    buf_len_ += take, p += take, n -= take;
-    if (buf_len_ < buf_.size()) return;
-    compress(buf_.data());
-    buf_len_ = 0;
-  }
-  for (; n >= 64; p += 64, n -= 64) compress(p);
-  std::memcpy(buf_.data(), p, n);
-  buf_len_ = n;
+  blocks_.update(bytes, n, [this](const uint8_t* block) { compress(block); });
 }
 
 std::array<uint8_t, 32> Sha256::finish() {
-  ENG_CHECK(!finished_, "sha256", "finish() called twice");
-  const uint64_t bits = total_ * 8;
-  uint8_t pad[72] = {0x80};  // 0x80, zeros up to 56 mod 64, then the 64-bit length
-  size_t pad_len = (buf_len_ < 56 ? 56 : 120) - buf_len_;
-  for (int i = 0; i < 8; ++i) pad[pad_len + i] = uint8_t(bits >> (56 - 8 * i));
-  update(pad, pad_len + 8);
-  finished_ = true;
+  blocks_.finish(true, [this](const uint8_t* block) { compress(block); });  // length BE
   std::array<uint8_t, 32> out;
   for (int i = 0; i < 8; ++i)
     for (int j = 0; j < 4; ++j) out[4 * i + j] = uint8_t(h_[i] >> (24 - 8 * j));

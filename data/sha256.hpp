@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "data/hash_blocks.hpp"
+
 namespace eng::data {
 
 class Sha256 {
@@ -20,10 +22,7 @@ class Sha256 {
  private:
   void compress(const uint8_t* block);
   std::array<uint32_t, 8> h_;
-  std::array<uint8_t, 64> buf_;
-  size_t buf_len_ = 0;
-  uint64_t total_ = 0;  // bytes hashed so far
-  bool finished_ = false;
+  HashBlocks blocks_{"sha256"};
 };
 
 std::string to_hex(const std::array<uint8_t, 32>& digest);

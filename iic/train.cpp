@@ -301,7 +301,8 @@ TrainResult Trainer::run() {
       pos.loss_sum.assign(subheads_b, 0.0), pos.loss_count = 0;
     }
     rec.epoch = pos.epoch;
-    rec.epochs_done = pos.epoch + double(pos.pass * steps_per_pass + pos.step) / steps_per_epoch;
+    // In units of the full schedule (a shortened pass, --steps-per-pass, is a fraction of one).
+    rec.epochs_done = double(pos.total_steps) / (loader.steps_per_epoch() * passes);
     rec.steps = pos.total_steps;
     rec.train_seconds = pos.train_seconds;
     result.history.push_back(rec);

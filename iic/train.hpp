@@ -59,7 +59,7 @@ struct Evaluation {
 
 struct EpochRecord {
   int epoch = 0;               // epochs completed
-  double epochs_done = 0;      // including the fraction of an unfinished epoch
+  double epochs_done = 0;      // training steps / steps of a full epoch of the schedule
   bool partial = false;        // the time budget ended the run inside this epoch
   int64_t steps = 0;           // training steps completed
   double train_seconds = 0;    // wall time spent training (evaluation excluded)

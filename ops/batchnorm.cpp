@@ -6,8 +6,6 @@
 
 namespace eng {
 
-// Declared where used (batchnorm_ref.cpp, batchnorm_onednn.cpp): the Train-mode update of the
-// running statistics from this batch's mean and biased variance over `count` values/channel.
 void batch_norm_update_running(const BatchNormParams& p, const float* mean, const float* var,
                                int64_t count) {
   float* rm = Tensor(p.running_mean).data();

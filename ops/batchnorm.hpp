@@ -30,6 +30,12 @@ struct BatchNormParams {
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                   const BatchNormParams& p);
 
+// For the CPU kernels (Train mode): the in-place update of p's running statistics from this
+// batch's per-channel mean and biased variance over `count` values per channel (the variance
+// is unbiased by count / (count - 1) here).
+void batch_norm_update_running(const BatchNormParams& p, const float* mean, const float* var,
+                               int64_t count);
+
 // What the forward pass leaves for the backward pass.
 struct BatchNormSaved {
   Tensor mean;       // [C] statistics used to normalise

@@ -22,36 +22,14 @@
 #include "ops/batchnorm.hpp"
 #include "ops/onednn_common.hpp"
 
-namespace eng {
-void batch_norm_update_running(const BatchNormParams& p, const float* mean, const float* var,
-                               int64_t count);  // batchnorm.cpp
-}
-
 namespace eng::onednn {
 namespace {
 
 using dnnl::memory;
 using flags = dnnl::normalization_flags;
 
-template <class Pd, class Prim>
-struct Cached {
-  Pd pd;
-  Prim prim;
-  explicit Cached(const Pd& d) : pd(d), prim(d) {}
-};
-using Forward =
-    Cached<dnnl::batch_normalization_forward::primitive_desc, dnnl::batch_normalization_forward>;
-using Backward =
-    Cached<dnnl::batch_normalization_backward::primitive_desc, dnnl::batch_normalization_backward>;
-
-void run(const dnnl::primitive& prim, const std::unordered_map<int, memory>& args) {
-  prim.execute(cpu_stream(), args);
-  cpu_stream().wait();
-}
-
-void reorder(memory src, memory dst) {
-  run(dnnl::reorder(src, dst), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
-}
+using Forward = CachedPrimitive<dnnl::batch_normalization_forward>;
+using Backward = CachedPrimitive<dnnl::batch_normalization_backward>;
 
 // The shape and memory format the primitives run on for input x (see the file comment).
 struct Staging {
@@ -66,9 +44,8 @@ struct Staging {
     shape = {x.size(0), x.size(1), x.numel() / (x.size(0) * x.size(1)), 1};
     const unsigned isa = unsigned(dnnl::get_effective_cpu_isa());
     const unsigned avx512 = unsigned(dnnl::cpu_isa::avx512_core);
-    md = memory::desc(
-        dims_of(shape), memory::data_type::f32,
-        (isa & avx512) == avx512 ? memory::format_tag::nChw16c : memory::format_tag::nChw8c);
+    md = tagged_desc(shape, (isa & avx512) == avx512 ? memory::format_tag::nChw16c
+                                                     : memory::format_tag::nChw8c);
   }
   // t (x's shape, any layout) in the primitives' format.
   Tensor in(const Tensor& t) const {
@@ -116,11 +93,6 @@ Backward& backward_for(const BnSpec& s) {
     return Backward(
         {{dnnl::prop_kind::backward, s.data, s.data, s.eps, s.f}, cpu_engine(), forward_for(s).pd});
   });
-}
-
-// A tensor large enough to hold oneDNN memory of descriptor md (a workspace).
-Tensor storage_for(const memory::desc& md) {
-  return Tensor::empty({int64_t((md.get_size() + sizeof(float) - 1) / sizeof(float))});
 }
 
 }  // namespace

@@ -8,11 +8,6 @@
 
 #include "ops/batchnorm.hpp"
 
-namespace eng {
-void batch_norm_update_running(const BatchNormParams& p, const float* mean, const float* var,
-                               int64_t count);  // batchnorm.cpp
-}
-
 namespace eng::ref {
 namespace {
 

@@ -54,31 +54,24 @@ std::string key_of(const char* kind, const Tensor& x, const Tensor& w, const Con
 
 // A primitive with its descriptor, and for those that read weights the buffer the plain
 // weights are reordered into (null otherwise); the mutex guards it from reorder to execution.
-template <class Pd, class Prim>
-struct Cached {
-  Pd pd;
-  Prim prim;
+template <class Prim>
+struct Cached : CachedPrimitive<Prim> {
   memory weights;
   std::unique_ptr<std::mutex> mu = std::make_unique<std::mutex>();
-  explicit Cached(Pd d, const memory::desc& weights_md = memory::desc())
-      : pd(d), prim(d), weights(weights_md ? memory(weights_md, cpu_engine()) : memory()) {}
+  explicit Cached(const typename Prim::primitive_desc& d,
+                  const memory::desc& weights_md = memory::desc())
+      : CachedPrimitive<Prim>(d),
+        weights(weights_md ? memory(weights_md, cpu_engine()) : memory()) {}
 };
-using Forward = Cached<dnnl::convolution_forward::primitive_desc, dnnl::convolution_forward>;
-using BackwardData =
-    Cached<dnnl::convolution_backward_data::primitive_desc, dnnl::convolution_backward_data>;
-using BackwardWeights =
-    Cached<dnnl::convolution_backward_weights::primitive_desc, dnnl::convolution_backward_weights>;
+using Forward = Cached<dnnl::convolution_forward>;
+using BackwardData = Cached<dnnl::convolution_backward_data>;
+using BackwardWeights = Cached<dnnl::convolution_backward_weights>;
 
 // w as oneDNN memory in the cached buffer's format (w itself when it already has it).
 memory weights_memory(const Tensor& w, const memory& cached) {
   if (desc_of(w) == cached.get_desc()) return memory_of(w);
   reorder_into(w, cached);
   return cached;
-}
-
-void run(const dnnl::primitive& prim, const std::unordered_map<int, memory>& args) {
-  prim.execute(cpu_stream(), args);
-  cpu_stream().wait();
 }
 
 }  // namespace

@@ -22,9 +22,7 @@ struct Dims {
   std::string key(bool bias) const { return str(n, "x", in, "->", out, bias ? "+b" : ""); }
 };
 
-memory::desc any_desc(const Shape& s) {
-  return memory::desc(dims_of(s), memory::data_type::f32, memory::format_tag::any);
-}
+memory::desc any_desc(const Shape& s) { return tagged_desc(s, memory::format_tag::any); }
 
 IpForward::primitive_desc forward_pd(const Dims& d, bool bias) {
   const auto kind = dnnl::prop_kind::forward_training;
@@ -35,25 +33,13 @@ IpForward::primitive_desc forward_pd(const Dims& d, bool bias) {
   return IpForward::primitive_desc(desc, cpu_engine());
 }
 
-template <class Prim>
-struct Cached {
-  typename Prim::primitive_desc pd;
-  Prim prim;
-  explicit Cached(const typename Prim::primitive_desc& p) : pd(p), prim(p) {}
-};
-
-void execute(const dnnl::primitive& prim, const std::unordered_map<int, memory>& args) {
-  prim.execute(cpu_stream(), args);
-  cpu_stream().wait();
-}
-
 }  // namespace
 
 Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
-  static PrimitiveCache<Cached<IpForward>> cache;
+  static PrimitiveCache<CachedPrimitive<IpForward>> cache;
   const Dims d{x.size(0), x.size(1), w.size(0)};
   auto& f =
-      cache.get(d.key(b.defined()), [&] { return Cached<IpForward>(forward_pd(d, b.defined())); });
+      cache.get(d.key(b.defined()), [&] { return CachedPrimitive<IpForward>(forward_pd(d, b.defined())); });
   const Tensor xs = to_desc(x, f.pd.src_desc());
   const Tensor ws = to_desc(w, f.pd.weights_desc());
   const Tensor bs = b.defined() ? to_desc(b, f.pd.bias_desc()) : Tensor();
@@ -62,7 +48,7 @@ Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
                                        {DNNL_ARG_WEIGHTS, memory_of(ws)},
                                        {DNNL_ARG_DST, memory_of(y)}};
   if (bs.defined()) args[DNNL_ARG_BIAS] = memory_of(bs);
-  execute(f.prim, args);
+  run(f.prim, args);
   return y;
 }
 
@@ -71,27 +57,27 @@ LinearGrads linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, 
   const Dims d{dy.size(0), w.size(1), dy.size(1)};
   LinearGrads g;
   if (need_dx) {
-    static PrimitiveCache<Cached<IpBackwardData>> cache;
+    static PrimitiveCache<CachedPrimitive<IpBackwardData>> cache;
     auto& p = cache.get(d.key(false), [&] {
       IpBackwardData::desc desc(plain_desc(d.x()), any_desc(d.w()), plain_desc(d.y()));
-      return Cached<IpBackwardData>(
+      return CachedPrimitive<IpBackwardData>(
           IpBackwardData::primitive_desc(desc, cpu_engine(), forward_pd(d, false)));
     });
     const Tensor dys = to_desc(dy, p.pd.diff_dst_desc());
     const Tensor ws = to_desc(w, p.pd.weights_desc());
     g.dx = tensor_for(d.x(), p.pd.diff_src_desc());
-    execute(p.prim, {{DNNL_ARG_DIFF_DST, memory_of(dys)},
+    run(p.prim, {{DNNL_ARG_DIFF_DST, memory_of(dys)},
                      {DNNL_ARG_WEIGHTS, memory_of(ws)},
                      {DNNL_ARG_DIFF_SRC, memory_of(g.dx)}});
   }
   if (need_dw || need_db) {  // one primitive computes both
-    static PrimitiveCache<Cached<IpBackwardWeights>> cache;
+    static PrimitiveCache<CachedPrimitive<IpBackwardWeights>> cache;
     auto& p = cache.get(d.key(need_db), [&] {
       IpBackwardWeights::desc desc =
           need_db ? IpBackwardWeights::desc(plain_desc(d.x()), any_desc(d.w()), plain_desc({d.out}),
                                             plain_desc(d.y()))
                   : IpBackwardWeights::desc(plain_desc(d.x()), any_desc(d.w()), plain_desc(d.y()));
-      return Cached<IpBackwardWeights>(
+      return CachedPrimitive<IpBackwardWeights>(
           IpBackwardWeights::primitive_desc(desc, cpu_engine(), forward_pd(d, need_db)));
     });
     const Tensor xs = to_desc(x, p.pd.src_desc());
@@ -104,7 +90,7 @@ LinearGrads linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, 
       g.db = Tensor::empty({d.out});
       args[DNNL_ARG_DIFF_BIAS] = memory_of(g.db);
     }
-    execute(p.prim, args);
+    run(p.prim, args);
     if (need_dw) g.dw = dw.plain();
   }
   return g;

@@ -23,30 +23,23 @@ memory::desc operand_desc(const Shape& stored, bool transposed) {
   return memory::desc(dims, memory::data_type::f32, strides);
 }
 
-struct Cached {
-  dnnl::matmul::primitive_desc pd;
-  dnnl::matmul prim;
-};
-
 }  // namespace
 
 Tensor matmul_forward(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb) {
-  static PrimitiveCache<Cached> cache;
+  static PrimitiveCache<CachedPrimitive<dnnl::matmul>> cache;
   const Tensor a = a_in.plain(), b = b_in.plain();
   const memory::desc a_md = operand_desc(a.shape(), ta), b_md = operand_desc(b.shape(), tb);
   Shape y_shape = a.shape();
   y_shape.back() = b_md.dims().back();
   y_shape[y_shape.size() - 2] = a_md.dims()[y_shape.size() - 2];
   auto& c = cache.get(desc_key(a_md) + desc_key(b_md), [&] {
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, plain_desc(y_shape)),
-                                    cpu_engine());
-    return Cached{pd, dnnl::matmul(pd)};
+    return CachedPrimitive<dnnl::matmul>(
+        {dnnl::matmul::desc(a_md, b_md, plain_desc(y_shape)), cpu_engine()});
   });
   Tensor y = Tensor::empty(y_shape);
-  c.prim.execute(cpu_stream(), {{DNNL_ARG_SRC, memory(a_md, cpu_engine(), a.raw())},
-                                {DNNL_ARG_WEIGHTS, memory(b_md, cpu_engine(), b.raw())},
-                                {DNNL_ARG_DST, memory_of(y)}});
-  cpu_stream().wait();
+  run(c.prim, {{DNNL_ARG_SRC, memory(a_md, cpu_engine(), a.raw())},
+               {DNNL_ARG_WEIGHTS, memory(b_md, cpu_engine(), b.raw())},
+               {DNNL_ARG_DST, memory_of(y)}});
   return y;
 }
 

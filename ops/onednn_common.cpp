@@ -1,4 +1,4 @@
-// onednn_common.cpp — engine, stream, layouts and reorders for the oneDNN kernels.
+// onednn_common.cpp — engine, stream, layouts, reorders and execution for the oneDNN kernels.
 #include "ops/onednn_common.hpp"
 
 #include <cstring>
@@ -35,10 +35,17 @@ bool DnnlLayout::same_as(const Layout& other) const {
 }
 
 void DnnlLayout::to_plain(const Tensor& src, Tensor& dst) const {
-  dnnl::memory s(md, cpu_engine(), src.raw());
-  dnnl::memory d(plain_desc(dst.shape()), cpu_engine(), dst.raw());
-  dnnl::reorder(s, d).execute(cpu_stream(), s, d);
+  reorder(dnnl::memory(md, cpu_engine(), src.raw()),
+          dnnl::memory(plain_desc(dst.shape()), cpu_engine(), dst.raw()));
+}
+
+void run(const dnnl::primitive& prim, const std::unordered_map<int, dnnl::memory>& args) {
+  prim.execute(cpu_stream(), args);
   cpu_stream().wait();
+}
+
+void reorder(const dnnl::memory& src, const dnnl::memory& dst) {
+  run(dnnl::reorder(src, dst), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
 }
 
 dnnl::memory::dims dims_of(const Shape& s) { return dnnl::memory::dims(s.begin(), s.end()); }
@@ -51,6 +58,10 @@ dnnl::memory::desc plain_desc(const Shape& s) {
     stride *= s[i];
   }
   return dnnl::memory::desc(dims_of(s), dnnl::memory::data_type::f32, strides);
+}
+
+dnnl::memory::desc tagged_desc(const Shape& s, dnnl::memory::format_tag tag) {
+  return dnnl::memory::desc(dims_of(s), dnnl::memory::data_type::f32, tag);
 }
 
 dnnl::memory::desc desc_of(const Tensor& t) {
@@ -68,6 +79,10 @@ Tensor tensor_for(const Shape& logical, const dnnl::memory::desc& md) {
   return Tensor::empty_with_layout(logical, std::make_shared<DnnlLayout>(md), Device::CPU);
 }
 
+Tensor storage_for(const dnnl::memory::desc& md) {
+  return Tensor::empty({int64_t((md.get_size() + sizeof(float) - 1) / sizeof(float))});
+}
+
 Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md) {
   if (desc_of(t) == md) return t;
   Tensor out = tensor_for(t.shape(), md);
@@ -75,11 +90,6 @@ Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md) {
   return out;
 }
 
-void reorder_into(const Tensor& t, const dnnl::memory& dst_const) {
-  dnnl::memory dst = dst_const;  // a handle copy; the data is shared
-  dnnl::memory src = memory_of(t);
-  dnnl::reorder(src, dst).execute(cpu_stream(), src, dst);
-  cpu_stream().wait();
-}
+void reorder_into(const Tensor& t, const dnnl::memory& dst) { reorder(memory_of(t), dst); }
 
 }  // namespace eng::onednn

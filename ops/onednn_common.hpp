@@ -5,8 +5,10 @@
 //    stays inside a Tensor between consecutive oneDNN ops (reorder only at the plain edges);
 //  - desc_of/memory_of: view any CPU tensor (plain or DnnlLayout) as oneDNN memory;
 //  - tensor_for(md): a new tensor with that memory format (plain when md is the plain one);
+//    storage_for(md): flat scratch storage for memory of md (a workspace);
 //  - to_desc(t, md): t reordered to md (t itself when it already has that format);
-//  - PrimitiveCache: primitives (with their primitive descriptors) created once per key.
+//  - run(prim, args): execute on the process stream and wait (every kernel returns ready data);
+//  - PrimitiveCache + CachedPrimitive: primitives with their descriptors, created once per key.
 #pragma once
 #include <dnnl.hpp>
 #include <memory>
@@ -32,17 +34,35 @@ struct DnnlLayout : Layout {
 
 dnnl::memory::dims dims_of(const Shape& s);
 dnnl::memory::desc plain_desc(const Shape& s);  // row-major f32 (abcd...)
-dnnl::memory::desc desc_of(const Tensor& t);    // its actual format
-dnnl::memory memory_of(const Tensor& t);        // wraps t's storage (no copy)
+// f32 of shape s in the format `tag` (format_tag::any: the primitive chooses).
+dnnl::memory::desc tagged_desc(const Shape& s, dnnl::memory::format_tag tag);
+dnnl::memory::desc desc_of(const Tensor& t);  // its actual format
+dnnl::memory memory_of(const Tensor& t);      // wraps t's storage (no copy)
 Tensor tensor_for(const Shape& logical, const dnnl::memory::desc& md);
+// A flat float tensor of at least md.get_size() bytes, for memory of md (a workspace).
+Tensor storage_for(const dnnl::memory::desc& md);
 Tensor to_desc(const Tensor& t, const dnnl::memory::desc& md);
+// Copy src into dst (same logical data, any two formats).
+void reorder(const dnnl::memory& src, const dnnl::memory& dst);
 // Reorder `t` into the existing memory `dst` (used for cached weight buffers).
 void reorder_into(const Tensor& t, const dnnl::memory& dst);
+
+// Execute prim with args on cpu_stream() and wait for it.
+void run(const dnnl::primitive& prim, const std::unordered_map<int, dnnl::memory>& args);
 
 // A string key from anything streamable plus memory descriptors (their full format).
 std::string desc_key(const dnnl::memory::desc& md);
 
-// Thread-safe map from key to a cached value (a primitive and its descriptor, a buffer...).
+// A primitive and the primitive descriptor it was made from (which tells the formats it wants:
+// pd.src_desc(), pd.workspace_desc(), ...). Prim is e.g. dnnl::convolution_forward.
+template <class Prim>
+struct CachedPrimitive {
+  typename Prim::primitive_desc pd;
+  Prim prim;
+  explicit CachedPrimitive(const typename Prim::primitive_desc& d) : pd(d), prim(d) {}
+};
+
+// Thread-safe map from key to a cached value (a CachedPrimitive, a buffer...).
 template <class V>
 class PrimitiveCache {
  public:

@@ -18,14 +18,8 @@ namespace {
 
 using dnnl::memory;
 
-template <class Pd, class Prim>
-struct Cached {
-  Pd pd;
-  Prim prim;
-  explicit Cached(const Pd& d) : pd(d), prim(d) {}
-};
-using Forward = Cached<dnnl::pooling_forward::primitive_desc, dnnl::pooling_forward>;
-using Backward = Cached<dnnl::pooling_backward::primitive_desc, dnnl::pooling_backward>;
+using Forward = CachedPrimitive<dnnl::pooling_forward>;
+using Backward = CachedPrimitive<dnnl::pooling_backward>;
 
 // One pooling problem as oneDNN sees it.
 struct PoolSpec {
@@ -56,16 +50,6 @@ struct PoolSpec {
 Forward& forward_for(const PoolSpec& s, dnnl::prop_kind prop) {
   static PrimitiveCache<Forward> cache;
   return cache.get(s.key(prop), [&] { return Forward(s.forward_pd(prop)); });
-}
-
-// A tensor large enough to hold oneDNN memory of descriptor md (a workspace).
-Tensor storage_for(const memory::desc& md) {
-  return Tensor::empty({int64_t((md.get_size() + sizeof(float) - 1) / sizeof(float))});
-}
-
-void run(const dnnl::primitive& prim, const std::unordered_map<int, memory>& args) {
-  prim.execute(cpu_stream(), args);
-  cpu_stream().wait();
 }
 
 }  // namespace

@@ -19,22 +19,11 @@ Tensor like(const Tensor& t, const memory::desc& md) {
   return t.is_plain() ? Tensor::empty(t.shape()) : tensor_for(t.shape(), md);
 }
 
-template <class Pd, class Prim>
-struct Cached {
-  Pd pd;
-  Prim prim;
-  explicit Cached(const Pd& d) : pd(d), prim(d) {}
-};
-using Forward = Cached<dnnl::eltwise_forward::primitive_desc, dnnl::eltwise_forward>;
-using Backward = Cached<dnnl::eltwise_backward::primitive_desc, dnnl::eltwise_backward>;
+using Forward = CachedPrimitive<dnnl::eltwise_forward>;
+using Backward = CachedPrimitive<dnnl::eltwise_backward>;
 
 dnnl::eltwise_forward::primitive_desc forward_pd(const memory::desc& md) {
   return {{dnnl::prop_kind::forward_training, kRelu, md, 0.0f, 0.0f}, cpu_engine()};
-}
-
-void run(const dnnl::primitive& prim, const std::unordered_map<int, memory>& args) {
-  prim.execute(cpu_stream(), args);
-  cpu_stream().wait();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// temp_files.hpp — helpers for the dataset reader tests: a self-deleting temporary folder,
-// writing bytes to files, and catching an eng::Error's message.
+// temp_files.hpp — helpers for the tests that read and write files: a self-deleting temporary
+// folder and writing bytes to files. (It brings in testing.hpp, whose error_of / contains the
+// file-reading tests use to check error messages.)
 #pragma once
 #include <unistd.h>
 
@@ -9,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.hpp"
+#include "tests/testing.hpp"
 
 namespace testing {
 
@@ -28,26 +29,13 @@ struct TempDir {
   ~TempDir() { std::filesystem::remove_all(path); }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
+  // The path of `name` inside the folder.
+  std::string file(const std::string& name) const { return (path / name).string(); }
 };
 
 inline void write_bytes(const std::filesystem::path& p, const Bytes& b) {
   std::filesystem::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
-}
-
-// The message of the eng::Error that f throws ("" when it does not throw).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const eng::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-inline bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 }  // namespace testing

@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "data/augment.hpp"
-#include "engine/error.hpp"
+#include "tests/testing.hpp"
 
 using namespace eng::data;
 using eng::Rng;
+using testing::contains;
+using testing::error_of;
 
 namespace {
 Image make(int c, int h, int w, const std::vector<float>& v) {
@@ -44,18 +46,6 @@ void check_pixels(const Image& got, const std::vector<float>& want, float tol,
                         what << ": pixel " << i << " is " << got.px[i] << ", expected " << want[i]);
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const eng::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(image_from_u8_scales_to_unit_range) {

@@ -5,7 +5,6 @@
 // must never leave the blocked layout), bit-for-bit reruns, input errors.
 #define BOOST_TEST_MODULE batchnorm
 #include <cmath>
-#include <functional>
 
 #include "ops/batchnorm.hpp"
 #include "ops/pool2d.hpp"
@@ -20,17 +19,13 @@ using eng::BatchNormParams;
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
+using testing::all_cpu_backends;
+using testing::expect_error;
 
 namespace {
 
 const std::vector<BatchNormMode> kModes{BatchNormMode::Train, BatchNormMode::EvalBatchStats,
                                         BatchNormMode::EvalRunning};
-
-std::vector<CpuBackend> all_backends() {
-  std::vector<CpuBackend> b{CpuBackend::Reference};
-  for (CpuBackend f : testing::fast_cpu_backends()) b.push_back(f);
-  return b;
-}
 
 std::string describe(BatchNormMode m, bool relu, const Shape& s) {
   const char* mode = m == BatchNormMode::Train            ? "Train"
@@ -84,21 +79,9 @@ void compare(const Result& got, const Result& want, const std::string& what, boo
   testing::check_close(got.running_var, want.running_var, 1e-5, 1e-6, what + " running_var");
 }
 
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts.front());
-  } catch (const eng::Error& e) {
-    for (const std::string& part : parts)
-      BOOST_CHECK_MESSAGE(std::string(e.what()).find(part) != std::string::npos,
-                          "message '" << e.what() << "' lacks '" << part << "'");
-  }
-}
-
 #ifdef ENG_HAVE_ONEDNN
 Tensor blocked(const Tensor& t, dnnl::memory::format_tag tag) {
-  return eng::onednn::to_desc(
-      t, dnnl::memory::desc(eng::onednn::dims_of(t.shape()), dnnl::memory::data_type::f32, tag));
+  return eng::onednn::to_desc(t, eng::onednn::tagged_desc(t.shape(), tag));
 }
 #endif
 
@@ -125,7 +108,7 @@ BOOST_AUTO_TEST_CASE(hand_values_and_running_statistics) {
   };
   const double batch_mean[2] = {3, 2}, batch_var[2] = {3.5, 4};
   const double run_mean[2] = {1, -2}, run_var[2] = {1, 2};
-  for (CpuBackend b : all_backends())
+  for (CpuBackend b : all_cpu_backends())
     for (bool relu : {false, true}) {
       eng::CpuBackendGuard guard(b);
       const std::string on =
@@ -160,7 +143,7 @@ BOOST_AUTO_TEST_CASE(one_d_and_two_d_inputs_pool_over_batch_and_space) {
   const std::vector<float> v{1, 3, 5, 7};
   std::vector<float> want;
   for (float a : v) want.push_back(float((a - 4.0) / std::sqrt(5.0 + 1e-5)));
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     for (const Shape& s : {Shape{2, 1, 2}, Shape{2, 1, 1, 2}}) {
       BatchNormParams p;
@@ -190,7 +173,7 @@ BOOST_AUTO_TEST_CASE(gradcheck_every_mode_rank_and_backend) {
     for (bool relu : {false, true}) {
       Tensor x = relu ? away_from_zero(s, rng) : testing::randn(s, rng, 2.0f);
       Tensor beta = relu ? Tensor::zeros({3}) : ch.beta, rm = relu ? Tensor::zeros({3}) : ch.rm;
-      for (CpuBackend b : all_backends())
+      for (CpuBackend b : all_cpu_backends())
         for (BatchNormMode mode : kModes) {
           eng::CpuBackendGuard guard(b);
           BatchNormParams p = params(mode, relu, rm, ch.rv);
@@ -230,7 +213,7 @@ BOOST_AUTO_TEST_CASE(reruns_are_bit_for_bit) {
   const Shape s{3, 17, 5, 5};
   Channels ch(17, rng);
   Tensor x = testing::randn(s, rng), seed = testing::randn(s, rng);
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     Result first =
         run(b, x, ch.gamma, ch.beta, params(BatchNormMode::Train, true, ch.rm, ch.rv), seed);
     Result again =
@@ -343,7 +326,7 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
   half.running_mean = Tensor::zeros({3});
   wrong_var.running_mean = Tensor::zeros({3});
   wrong_var.running_var = Tensor::zeros({4});
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     expect_error(bn(Tensor::zeros({3}), g3, b3, train), {"batch_norm", "2-D", "4-D", "[3]"});
     expect_error(bn(Tensor::zeros({1, 3, 2, 2, 2}), g3, b3, train),

@@ -12,25 +12,15 @@
 
 #include "engine/checkpoint.hpp"
 #include "engine/json.hpp"
-#include "tests/testing.hpp"
+#include "tests/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using eng::NamedTensors;
 using eng::Tensor;
+using testing::contains;
+using testing::TempDir;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "test_checkpoint.XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -57,16 +47,7 @@ std::string make_file(const std::string& header, const std::string& data) {
 }
 
 std::string load_error(const std::string& path) {
-  try {
-    eng::load_checkpoint(path);
-  } catch (const eng::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
+  return testing::error_of([&] { eng::load_checkpoint(path); });
 }
 
 // Write `bytes` as a file and expect loading it to fail with a message naming the file and
@@ -237,12 +218,7 @@ BOOST_AUTO_TEST_CASE(bad_saves_are_reported_and_keep_the_old_file) {
   eng::save_checkpoint(path, {{"x", Tensor::full({3}, 2.0f)}});
   std::string before = read_bytes(path);
   auto save_error = [&](const NamedTensors& t) {
-    try {
-      eng::save_checkpoint(path, t);
-    } catch (const eng::Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
+    return testing::error_of([&] { eng::save_checkpoint(path, t); });
   };
   BOOST_TEST(contains(save_error({{"x", Tensor::zeros({1})}, {"x", Tensor::zeros({1})}}),
                       "'x' appears twice"));
@@ -250,11 +226,8 @@ BOOST_AUTO_TEST_CASE(bad_saves_are_reported_and_keep_the_old_file) {
   BOOST_TEST(contains(save_error({{"", Tensor::zeros({1})}}), "invalid tensor name ''"));
   BOOST_TEST(contains(save_error({{"u", Tensor()}}), "tensor 'u' is undefined"));
   BOOST_TEST(read_bytes(path) == before);
-  std::string e;
-  try {
+  const std::string e = testing::error_of([&] {
     eng::save_checkpoint(dir.file("no/such/dir/x.safetensors"), {{"x", Tensor::zeros({1})}});
-  } catch (const eng::Error& err) {
-    e = err.what();
-  }
+  });
   BOOST_TEST(contains(e, "no/such/dir/x.safetensors: cannot create the temporary file"), e);
 }

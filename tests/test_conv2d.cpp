@@ -5,7 +5,6 @@
 #define BOOST_TEST_MODULE conv2d
 #include <boost/test/unit_test.hpp>
 #include <cmath>
-#include <functional>
 
 #include "ops/conv2d.hpp"
 #include "tests/testing.hpp"
@@ -14,6 +13,8 @@ using eng::Conv2dParams;
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
+using testing::check_matches;
+using testing::expect_error;
 
 namespace {
 
@@ -94,16 +95,8 @@ Result run_conv(CpuBackend backend, const Inputs& in, const Conv2dParams& p, con
 // Float32 sums of up to C*KH*KW (forward, dx) or N*HO*WO (dw, db) products are added in a
 // different order by oneDNN than by the reference: the difference is a few ulps times sqrt of
 // the number of terms relative to the size of the sums, i.e. ~1e-6 of the largest value for
-// these shapes. Tolerance: 1e-4 relative plus 1e-4 of the largest reference magnitude — a wrong
-// tap, offset or channel gives errors of the order of the values themselves.
-void check_matches(const Tensor& got, const Tensor& ref, const std::string& what) {
-  BOOST_REQUIRE_MESSAGE(got.defined() == ref.defined(), what << ": defined mismatch");
-  if (!ref.defined()) return;
-  double scale = 0;
-  for (float v : ref.to_vector()) scale = std::max(scale, double(std::fabs(v)));
-  testing::check_close(got, ref, 1e-4, 1e-4 * scale + 1e-7, what);
-}
-
+// these shapes. check_matches' tolerance: 1e-4 relative plus 1e-4 of the largest reference
+// magnitude — a wrong tap, offset or channel gives errors of the order of the values themselves.
 void compare_backends(const Case& c, bool gx, bool gw, bool gb) {
   Inputs in = make_inputs(c, 7);
   eng::Rng rng(11);
@@ -147,18 +140,6 @@ std::vector<double> conv_by_definition(const Inputs& in, const Conv2dParams& p) 
   return y;
 }
 
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts[1]);
-  } catch (const eng::Error& e) {
-    std::string msg = e.what();
-    for (const std::string& s : parts)
-      BOOST_CHECK_MESSAGE(msg.find(s) != std::string::npos,
-                          "message '" << msg << "' lacks '" << s << "'");
-  }
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(reference_forward_matches_definition) {
@@ -186,9 +167,7 @@ BOOST_AUTO_TEST_CASE(output_shape_follows_the_floor_formula) {
 }
 
 BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
-  std::vector<CpuBackend> backends{CpuBackend::Reference};
-  for (CpuBackend be : testing::fast_cpu_backends()) backends.push_back(be);
-  for (CpuBackend be : backends) {
+  for (CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     for (const Case& c : kGradCases) {
       Inputs in = make_inputs(c, 5);
@@ -252,26 +231,10 @@ BOOST_AUTO_TEST_CASE(results_are_reproducible) {
   Inputs in = make_inputs(c, 9);
   eng::Rng rng(4);
   Tensor dy = testing::randn(eng::conv2d_output_shape(in.x, in.w, in.b, c.p), rng);
-  auto bits = [&](CpuBackend be) {
+  testing::check_reproducible([&](CpuBackend be) {
     Result r = run_conv(be, in, c.p, dy, true, true, true);
-    std::vector<float> all;
-    for (const Tensor& t : {r.y, r.dx, r.dw, r.db}) {
-      std::vector<float> v = t.to_vector();
-      all.insert(all.end(), v.begin(), v.end());
-    }
-    return all;
-  };
-  std::vector<CpuBackend> backends{CpuBackend::Reference};
-  for (CpuBackend be : testing::fast_cpu_backends()) backends.push_back(be);
-  for (CpuBackend be : backends) BOOST_TEST((bits(be) == bits(be)), "same run, same bits");
-  // The reference kernels own whole output elements per thread: the thread count is invisible.
-  int threads = eng::num_threads();
-  eng::set_num_threads(1);
-  std::vector<float> one = bits(CpuBackend::Reference);
-  eng::set_num_threads(3);
-  std::vector<float> three = bits(CpuBackend::Reference);
-  eng::set_num_threads(threads);
-  BOOST_TEST((one == three), "reference bits independent of the thread count");
+    return testing::values_of({r.y, r.dx, r.dw, r.db});
+  });
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_is_reported) {

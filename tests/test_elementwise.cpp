@@ -13,26 +13,13 @@
 using eng::Shape;
 using eng::Tensor;
 using testing::check_close;
+using testing::expect_error;
 using testing::gradcheck;
 
 namespace {
 
 Tensor values(const Shape& shape, const std::vector<float>& v) {
   return Tensor::from_vector(shape, v);
-}
-
-// The eng::Error thrown by f must mention every one of `parts`.
-template <class F>
-void expect_error(F f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts.front());
-  } catch (const eng::Error& e) {
-    std::string msg = e.what();
-    for (const std::string& p : parts)
-      BOOST_CHECK_MESSAGE(msg.find(p) != std::string::npos,
-                          "message '" << msg << "' lacks '" << p << "'");
-  }
 }
 
 testing::Fn binary_fn(Tensor (*op)(const Tensor&, const Tensor&)) {

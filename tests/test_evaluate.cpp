@@ -5,13 +5,14 @@
 #define BOOST_TEST_MODULE evaluate
 #include <boost/test/unit_test.hpp>
 #include <cmath>
-#include <functional>
 #include <string>
 
-#include "engine/error.hpp"
 #include "engine/json.hpp"
 #include "engine/rng.hpp"
 #include "iic/evaluate.hpp"
+#include "tests/testing.hpp"
+
+using testing::expect_error;
 
 namespace {
 
@@ -21,20 +22,10 @@ std::vector<int> ints(const eng::Json& a) {
   return v;
 }
 
-void expect_error(const std::function<void()>& f, const std::string& part) {
-  std::string e;
-  try {
-    f();
-  } catch (const eng::Error& err) {
-    e = err.what();
-  }
-  BOOST_TEST(e.find(part) != std::string::npos, "'" << e << "' lacks '" << part << "'");
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(golden_contingency_and_one_to_one_accuracy) {
-  eng::Json g = eng::Json::parse_file(std::string(IIC_SHARED_DIR) + "/golden/hungarian.json");
+  eng::Json g = testing::load_golden("hungarian.json");
   for (const eng::Json& c : g["cases"].as_array()) {
     const std::string name = c["name"].as_string();
     const int k = static_cast<int>(c["k"].as_int());
@@ -129,28 +120,28 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
       [] {
         iic::contingency({0, 1}, {0}, 2, 2);
       },
-      "contingency: size mismatch: 2 predictions but 1 labels");
-  expect_error([] { iic::contingency({}, {}, 2, 2); }, "no samples");
+      {"contingency: size mismatch: 2 predictions but 1 labels"});
+  expect_error([] { iic::contingency({}, {}, 2, 2); }, {"no samples"});
   expect_error(
       [] {
         iic::contingency({0, 1}, {0, -1}, 2, 2);
       },
-      "label -1 at position 1 is out of range [0, 2)");
-  expect_error([] { iic::contingency({0, 1}, {0, 2}, 2, 2); }, "label 2 at position 1");
+      {"label -1 at position 1 is out of range [0, 2)"});
+  expect_error([] { iic::contingency({0, 1}, {0, 2}, 2, 2); }, {"label 2 at position 1"});
   expect_error(
       [] {
         iic::one_to_one_accuracy({3, 0}, {0, 0}, 3, 2);
       },
-      "prediction 3 at position 0 is out of range [0, 3)");
-  expect_error([] { iic::contingency({0}, {0}, 0, 2); }, "at least one cluster");
-  expect_error([] { iic::mapped_accuracy({0}, {0}, {0, 5}, 2); }, "cluster 1 maps to class 5");
+      {"prediction 3 at position 0 is out of range [0, 3)"});
+  expect_error([] { iic::contingency({0}, {0}, 0, 2); }, {"at least one cluster"});
+  expect_error([] { iic::mapped_accuracy({0}, {0}, {0, 5}, 2); }, {"cluster 1 maps to class 5"});
   iic::Contingency t = iic::contingency({0, 1}, {0, 1}, 2, 2);
-  expect_error([&] { iic::matched_count(t, {0}); }, "mapping has 1 entries for 2 clusters");
+  expect_error([&] { iic::matched_count(t, {0}); }, {"mapping has 1 entries for 2 clusters"});
   expect_error(
       [] {
         iic::many_to_one_accuracy({0}, {0}, {0, 1}, {0}, 2, 2);
       },
-      "size mismatch: 2 predictions but 1 labels");
-  expect_error([] { iic::summarize_subheads({}, {}); }, "no sub-heads");
-  expect_error([] { iic::summarize_subheads({0.5, 0.6}, {1.0}); }, "2 accuracies but 1 losses");
+      {"size mismatch: 2 predictions but 1 labels"});
+  expect_error([] { iic::summarize_subheads({}, {}); }, {"no sub-heads"});
+  expect_error([] { iic::summarize_subheads({0.5, 0.6}, {1.0}); }, {"2 accuracies but 1 losses"});
 }

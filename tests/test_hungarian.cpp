@@ -5,16 +5,16 @@
 #define BOOST_TEST_MODULE hungarian
 #include <boost/test/unit_test.hpp>
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <string>
 
-#include "engine/error.hpp"
 #include "engine/json.hpp"
 #include "engine/rng.hpp"
 #include "iic/hungarian.hpp"
+#include "tests/testing.hpp"
 
 using iic::Assignment;
+using testing::error_of;
 
 namespace {
 
@@ -81,19 +81,10 @@ void check_valid(const Assignment& s, const std::vector<double>& a, int64_t rows
   BOOST_TEST(total == s.total, what);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const eng::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(golden_matches) {
-  eng::Json g = eng::Json::parse_file(std::string(IIC_SHARED_DIR) + "/golden/hungarian.json");
+  eng::Json g = testing::load_golden("hungarian.json");
   BOOST_REQUIRE(g["cases"].size() == 4u);
   for (const eng::Json& c : g["cases"].as_array()) {
     const std::string name = c["name"].as_string();

@@ -19,25 +19,16 @@
 
 using eng::Json;
 using eng::Tensor;
+using testing::all_cpu_backends;
+using testing::expect_error;
+using testing::max_abs;
+using testing::tensor_of;
 
 namespace {
 
 const Json& golden() {
-  static const Json g = Json::parse_file(std::string(IIC_SHARED_DIR) + "/golden/iic_loss.json");
+  static const Json g = testing::load_golden("iic_loss.json");
   return g;
-}
-
-Tensor matrix(const Json& rows) {
-  std::vector<float> v;
-  for (const Json& row : rows.as_array())
-    for (const Json& x : row.as_array()) v.push_back(static_cast<float>(x.as_number()));
-  return Tensor::from_vector({int64_t(rows.size()), int64_t(rows[0].size())}, v);
-}
-
-double max_abs(const Tensor& t) {
-  double m = 0;
-  for (float x : t.to_vector()) m = std::max(m, double(std::fabs(x)));
-  return m;
 }
 
 // Gradient tolerance. A gradient entry is a sum of float32 terms as large as the largest
@@ -72,8 +63,8 @@ Run run_on_logits(const Tensor& lx, const Tensor& ly, float lambda, eng::Device 
 
 void check_golden_case(const Json& c, eng::Device dev, const std::string& where) {
   const std::string name = where + " " + c["name"].as_string();
-  Tensor x = matrix(c["x_out"]), y = matrix(c["x_tf_out"]);
-  Tensor lx = matrix(c["logits_x"]), ly = matrix(c["logits_x_tf"]);
+  Tensor x = tensor_of(c["x_out"]), y = tensor_of(c["x_tf_out"]);
+  Tensor lx = tensor_of(c["logits_x"]), ly = tensor_of(c["logits_x_tf"]);
   for (const char* key : {"lamb_1", "lamb_1.5"}) {
     const Json& ref = c["f64"][key];
     const float lambda = static_cast<float>(ref["lamb"].as_number());
@@ -89,7 +80,7 @@ void check_golden_case(const Json& c, eng::Device dev, const std::string& where)
                what << ": loss_no_lamb " << no_lamb << " vs " << ref["loss_no_lamb"].as_number());
     BOOST_TEST(!r.loss_no_lamb.requires_grad());
 
-    Tensor gx = matrix(ref["grad_x_out"]), gy = matrix(ref["grad_x_tf_out"]);
+    Tensor gx = tensor_of(ref["grad_x_out"]), gy = tensor_of(ref["grad_x_tf_out"]);
     const double atol_x = kAtolFraction * max_abs(gx), atol_y = kAtolFraction * max_abs(gy);
     testing::check_close(r.grad_a, gx, kRtol, atol_x, what + " d/d x_out");
     testing::check_close(r.grad_b, gy, kRtol, atol_y, what + " d/d x_tf_out");
@@ -98,17 +89,11 @@ void check_golden_case(const Json& c, eng::Device dev, const std::string& where)
     BOOST_TEST(std::fabs(rl.loss.item() - ref["loss"].as_number()) <=
                    kRtol * std::fabs(ref["loss"].as_number()),
                what << ": loss through softmax " << rl.loss.item());
-    testing::check_close(rl.grad_a, matrix(ref["grad_logits_x"]), kRtol, atol_x,
+    testing::check_close(rl.grad_a, tensor_of(ref["grad_logits_x"]), kRtol, atol_x,
                          what + " d/d logits_x");
-    testing::check_close(rl.grad_b, matrix(ref["grad_logits_x_tf"]), kRtol, atol_y,
+    testing::check_close(rl.grad_b, tensor_of(ref["grad_logits_x_tf"]), kRtol, atol_y,
                          what + " d/d logits_x_tf");
   }
-}
-
-std::vector<eng::CpuBackend> all_cpu_backends() {
-  std::vector<eng::CpuBackend> b = {eng::CpuBackend::Reference};
-  for (eng::CpuBackend f : testing::fast_cpu_backends()) b.push_back(f);
-  return b;
 }
 
 // Random softmax outputs [S, n, k]; sub-head 1 has a dead cluster (clamped entries).
@@ -118,15 +103,6 @@ Tensor random_probs(int64_t s, int64_t n, int64_t k, eng::Rng& rng) {
   if (s > 1)
     for (int64_t i = 0; i < n; ++i) p[(1 * n + i) * k + (k - 1)] = -90.0f;
   return eng::softmax(logits, 2);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const eng::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
@@ -193,23 +169,19 @@ BOOST_AUTO_TEST_CASE(finite_differences_through_softmax) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
-  auto has = [](const std::function<void()>& f, const std::string& part) {
-    std::string e = error_of(f);
-    BOOST_TEST(e.find(part) != std::string::npos, "'" << e << "' lacks '" << part << "'");
-  };
   Tensor a = Tensor::full({4, 3}, 1.0f / 3), b = Tensor::full({4, 2}, 0.5f);
-  has([&] { iic::iic_loss(a, b); },
-      "iic_loss: z and z_tf must have the same shape, got [4, 3] and [4, 2]");
-  has([&] { iic::iic_loss(Tensor::full({12}, 0.1f), Tensor::full({12}, 0.1f)); },
-      "iic_loss: z must be 2-D, got [12]");
-  has([&] { iic::iic_loss(a, Tensor()); }, "z_tf is undefined");
-  has([&] { iic::iic_loss(Tensor::zeros({0, 3}), Tensor::zeros({0, 3})); }, "empty input [0, 3]");
-  has([&] { iic::iic_loss_subheads(a, a); }, "iic_loss_subheads: z must be 3-D, got [4, 3]");
-  has(
+  expect_error([&] { iic::iic_loss(a, b); },
+      {"iic_loss: z and z_tf must have the same shape, got [4, 3] and [4, 2]"});
+  expect_error([&] { iic::iic_loss(Tensor::full({12}, 0.1f), Tensor::full({12}, 0.1f)); },
+      {"iic_loss: z must be 2-D, got [12]"});
+  expect_error([&] { iic::iic_loss(a, Tensor()); }, {"z_tf is undefined"});
+  expect_error([&] { iic::iic_loss(Tensor::zeros({0, 3}), Tensor::zeros({0, 3})); }, {"empty input [0, 3]"});
+  expect_error([&] { iic::iic_loss_subheads(a, a); }, {"iic_loss_subheads: z must be 3-D, got [4, 3]"});
+  expect_error(
       [&] {
         iic::iic_loss_terms(Tensor::zeros({1, 2, 3, 4}), Tensor::zeros({1, 2, 3, 4}));
       },
-      "z must be [n, k] or [S, n, k], got [1, 2, 3, 4]");
+      {"z must be [n, k] or [S, n, k], got [1, 2, 3, 4]"});
 }
 
 #ifdef ENG_HAVE_CUDA

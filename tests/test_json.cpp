@@ -5,27 +5,14 @@
 #include <cmath>
 #include <string>
 
-#include "engine/error.hpp"
 #include "engine/json.hpp"
+#include "tests/testing.hpp"
 
 using eng::Json;
+using testing::contains;
+using testing::error_of;
 
 namespace {
-// The message of the eng::Error thrown by f ("" when nothing was thrown).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const eng::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 std::string parse_error(const std::string& text) {
   return error_of([&] { Json::parse(text, "doc.json"); });
 }
@@ -161,7 +148,7 @@ BOOST_AUTO_TEST_CASE(building_objects_keeps_order_and_set_replaces) {
 }
 
 BOOST_AUTO_TEST_CASE(reads_the_golden_files) {
-  Json g = Json::parse_file(std::string(IIC_SHARED_DIR) + "/golden/iic_loss.json");
+  Json g = testing::load_golden("iic_loss.json");
   BOOST_TEST(g["conventions"]["EPS"].as_number() == 2.220446049250313e-16);
   const Json& cases = g["cases"];
   BOOST_TEST(cases.size() == 4u);

@@ -6,7 +6,6 @@
 #include <array>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
-#include <functional>
 
 #include "ops/linear.hpp"
 #include "tests/testing.hpp"
@@ -14,6 +13,9 @@
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
+using testing::all_cpu_backends;
+using testing::check_matches;
+using testing::expect_error;
 
 namespace {
 
@@ -48,16 +50,8 @@ Result run_linear(CpuBackend be, const Inputs& in, const Tensor& dy, bool gx, bo
 }
 
 // Float32 sums of IN (y), OUT (dx) or N (dw, db) products, added in a different order by each
-// backend: a few ulps times sqrt(terms) relative to the largest value. Tolerance: 1e-4 relative
-// plus 1e-4 of the largest reference magnitude; a wrong index or a missing bias is O(1).
-void check_matches(const Tensor& got, const Tensor& ref, const std::string& what) {
-  BOOST_REQUIRE_MESSAGE(got.defined() == ref.defined(), what << ": defined mismatch");
-  if (!ref.defined()) return;
-  double scale = 0;
-  for (float v : ref.to_vector()) scale = std::max(scale, double(std::fabs(v)));
-  testing::check_close(got, ref, 1e-4, 1e-4 * scale + 1e-7, what);
-}
-
+// backend: check_matches' default tolerance (1e-4 relative plus 1e-4 of the largest reference
+// magnitude); a wrong index or a missing bias is O(1).
 void compare_backends(int64_t n, int64_t in, int64_t out, bool bias, bool gx, bool gw, bool gb) {
   Inputs inputs = make_inputs(n, in, out, bias, n * 1000 + in + out);
   eng::Rng rng(11);
@@ -72,24 +66,6 @@ void compare_backends(int64_t n, int64_t in, int64_t out, bool bias, bool gx, bo
     check_matches(got.dw, ref.dw, what + " dw");
     check_matches(got.db, ref.db, what + " db");
   }
-}
-
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts[1]);
-  } catch (const eng::Error& e) {
-    std::string msg = e.what();
-    for (const std::string& s : parts)
-      BOOST_CHECK_MESSAGE(msg.find(s) != std::string::npos,
-                          "message '" << msg << "' lacks '" << s << "'");
-  }
-}
-
-std::vector<CpuBackend> all_cpu_backends() {
-  std::vector<CpuBackend> backends{CpuBackend::Reference};
-  for (CpuBackend be : testing::fast_cpu_backends()) backends.push_back(be);
-  return backends;
 }
 
 }  // namespace
@@ -145,25 +121,10 @@ BOOST_AUTO_TEST_CASE(results_are_reproducible) {
   Inputs in = make_inputs(70, 300, 50, true, 9);
   eng::Rng rng(4);
   Tensor dy = testing::randn({70, 50}, rng);
-  auto bits = [&](CpuBackend be) {
+  testing::check_reproducible([&](CpuBackend be) {
     Result r = run_linear(be, in, dy, true, true, true);
-    std::vector<float> all;
-    for (const Tensor& t : {r.y, r.dx, r.dw, r.db}) {
-      std::vector<float> v = t.to_vector();
-      all.insert(all.end(), v.begin(), v.end());
-    }
-    return all;
-  };
-  for (CpuBackend be : all_cpu_backends())
-    BOOST_TEST((bits(be) == bits(be)), "same run, same bits");
-  // The reference kernels own whole output elements per thread: the thread count is invisible.
-  int threads = eng::num_threads();
-  eng::set_num_threads(1);
-  std::vector<float> one = bits(CpuBackend::Reference);
-  eng::set_num_threads(3);
-  std::vector<float> three = bits(CpuBackend::Reference);
-  eng::set_num_threads(threads);
-  BOOST_TEST((one == three), "reference bits independent of the thread count");
+    return testing::values_of({r.y, r.dx, r.dw, r.db});
+  });
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_is_reported) {

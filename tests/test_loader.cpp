@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "data/loader.hpp"
-#include "engine/error.hpp"
+#include "tests/testing.hpp"
 
 using namespace eng::data;
 using eng::Rng;
 using eng::Tensor;
+using testing::contains;
+using testing::error_of;
 
 namespace {
 // n 1x28x28 images: image i is random noise (seeded by i), label i % 10.
@@ -68,18 +70,6 @@ bool same_batches(const std::vector<Batch>& a, const std::vector<Batch>& b) {
   return true;
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const eng::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(same_seed_same_batches_for_any_worker_count) {

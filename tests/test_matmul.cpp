@@ -6,7 +6,6 @@
 #include <array>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
-#include <functional>
 
 #include "ops/matmul.hpp"
 #include "tests/testing.hpp"
@@ -14,6 +13,9 @@
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
+using testing::all_cpu_backends;
+using testing::check_matches;
+using testing::expect_error;
 
 namespace {
 
@@ -69,33 +71,6 @@ Tensor run_kernel(CpuBackend be, const Tensor& a, const Tensor& b, bool ta, bool
 #endif
 }
 
-// Float32 sums of K products, added in a different order by each backend: the difference is a
-// few ulps times sqrt(K) relative to the largest value. Tolerance: 1e-4 relative plus 1e-4 of
-// the largest reference magnitude; a wrong index or transposition gives O(1) errors.
-void check_matches(const Tensor& got, const Tensor& ref, const std::string& what) {
-  double scale = 0;
-  for (float v : ref.to_vector()) scale = std::max(scale, double(std::fabs(v)));
-  testing::check_close(got, ref, 1e-4, 1e-4 * scale + 1e-7, what);
-}
-
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts[1]);
-  } catch (const eng::Error& e) {
-    std::string msg = e.what();
-    for (const std::string& s : parts)
-      BOOST_CHECK_MESSAGE(msg.find(s) != std::string::npos,
-                          "message '" << msg << "' lacks '" << s << "'");
-  }
-}
-
-std::vector<CpuBackend> all_cpu_backends() {
-  std::vector<CpuBackend> backends{CpuBackend::Reference};
-  for (CpuBackend be : testing::fast_cpu_backends()) backends.push_back(be);
-  return backends;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(reference_kernel_matches_definition) {
@@ -149,6 +124,9 @@ BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
   }
 }
 
+// Float32 sums of K products, added in a different order by each backend: the difference is a
+// few ulps times sqrt(K) relative to the largest value. check_matches' tolerance: 1e-4 relative
+// plus 1e-4 of the largest reference magnitude; a wrong index or transposition gives O(1) errors.
 BOOST_AUTO_TEST_CASE(fast_backends_match_reference_on_awkward_shapes) {
   std::vector<Case> cases;
   for (int64_t M : {1, 7, 700})

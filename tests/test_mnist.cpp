@@ -2,26 +2,28 @@
 // corrupt file, the real MNIST (counts per class, SHA-256), data root resolution, and fetching:
 // a file:// mirror (checksum accepted / rejected) and the missing-data error.
 #define BOOST_TEST_MODULE mnist
-#include <unistd.h>
 #include <zlib.h>
 
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "data/download.hpp"
 #include "data/mnist.hpp"
 #include "data/sha256.hpp"
-#include "engine/error.hpp"
+#include "tests/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace eng::data;
+using testing::Bytes;
+using testing::contains;
+using testing::error_of;
+using testing::TempDir;
+using testing::write_bytes;
 
 namespace {
-using Bytes = std::vector<uint8_t>;
 
 void put_be32(Bytes& b, uint32_t v) {
   for (int s = 24; s >= 0; s -= 8) b.push_back(uint8_t(v >> s));
@@ -41,43 +43,11 @@ Bytes idx_labels(uint32_t magic, uint32_t count, size_t labels) {
   return b;
 }
 
-void write_raw(const fs::path& p, const Bytes& b) {
-  std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
-}
-
 void write_gz(const fs::path& p, const Bytes& b) {
   gzFile f = gzopen(p.c_str(), "wb");
   BOOST_REQUIRE(f);
   BOOST_REQUIRE(gzwrite(f, b.data(), unsigned(b.size())) == int(b.size()));
   gzclose(f);
-}
-
-// A fresh empty directory, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("iic-test-mnist-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-// The message of the eng::Error that f throws ("" when it does not throw).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const eng::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
 }
 
 const std::string kShared = IIC_SHARED_DIR "/data";
@@ -87,7 +57,7 @@ bool have_real_mnist() { return fs::exists(kShared + "/mnist/train-images-idx3-u
 BOOST_AUTO_TEST_CASE(reads_raw_and_gzip_idx) {
   TempDir dir;
   const Bytes images = idx_images(2051, 3, 4, 5, 3 * 4 * 5), labels = idx_labels(2049, 3, 3);
-  write_raw(dir.path / "img", images), write_raw(dir.path / "lbl", labels);
+  write_bytes(dir.path / "img", images), write_bytes(dir.path / "lbl", labels);
   write_gz(dir.path / "img.gz", images), write_gz(dir.path / "lbl.gz", labels);
   for (const char* ext : {"", ".gz"}) {
     Dataset d =
@@ -107,9 +77,9 @@ BOOST_AUTO_TEST_CASE(reads_raw_and_gzip_idx) {
 BOOST_AUTO_TEST_CASE(corrupt_files_are_named_errors) {
   TempDir dir;
   const std::string img = (dir.path / "img").string(), lbl = (dir.path / "lbl").string();
-  write_raw(lbl, idx_labels(2049, 3, 3));
+  write_bytes(lbl, idx_labels(2049, 3, 3));
   auto images_error = [&](const Bytes& b) {
-    write_raw(img, b);
+    write_bytes(img, b);
     return error_of([&] { read_mnist(img, lbl, "toy"); });
   };
   std::string e = images_error(idx_images(2049, 3, 4, 5, 60));
@@ -142,22 +112,22 @@ BOOST_AUTO_TEST_CASE(corrupt_files_are_named_errors) {
   BOOST_TEST(contains(e, lbl + " holds 3 labels"));
 
   // labels: bad magic, truncated, out of range
-  write_raw(img, idx_images(2051, 3, 4, 5, 60));
-  write_raw(lbl, idx_labels(2051, 3, 3));
+  write_bytes(img, idx_images(2051, 3, 4, 5, 60));
+  write_bytes(lbl, idx_labels(2051, 3, 3));
   e = error_of([&] { read_mnist(img, lbl, "toy"); });
   BOOST_TEST(contains(e, lbl));
   BOOST_TEST(contains(e, "bad magic number: expected 2049"));
-  write_raw(lbl, idx_labels(2049, 3, 2));
+  write_bytes(lbl, idx_labels(2049, 3, 2));
   e = error_of([&] { read_mnist(img, lbl, "toy"); });
   BOOST_TEST(contains(e, "truncated: header says 3 labels = 3 bytes, the file holds 2"));
   Bytes bad = idx_labels(2049, 3, 3);
   bad.back() = 10;
-  write_raw(lbl, bad);
+  write_bytes(lbl, bad);
   e = error_of([&] { read_mnist(img, lbl, "toy"); });
   BOOST_TEST(contains(e, "label 2 is 10, expected a digit 0..9"));
 
   // missing file, truncated gzip stream
-  write_raw(lbl, idx_labels(2049, 3, 3));
+  write_bytes(lbl, idx_labels(2049, 3, 3));
   e = error_of([&] { read_mnist(img + ".missing", lbl, "toy"); });
   BOOST_TEST(contains(e, img + ".missing: no such file"));
   Bytes big = idx_images(2051, 50, 28, 28, 50 * 28 * 28);

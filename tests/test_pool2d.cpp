@@ -3,8 +3,6 @@
 // (ClusterNet5g stem k2 s2 p1, avgpool k3 s1, stride != kernel, non-square windows), oneDNN
 // against the reference on awkward shapes and blocked layouts, input errors.
 #define BOOST_TEST_MODULE pool2d
-#include <functional>
-
 #include "ops/pool2d.hpp"
 #include "tests/testing.hpp"
 #ifdef ENG_HAVE_ONEDNN
@@ -16,14 +14,10 @@ using eng::Pool2dParams;
 using eng::PoolKind;
 using eng::Shape;
 using eng::Tensor;
+using testing::all_cpu_backends;
+using testing::expect_error;
 
 namespace {
-
-std::vector<CpuBackend> all_backends() {
-  std::vector<CpuBackend> b{CpuBackend::Reference};
-  for (CpuBackend f : testing::fast_cpu_backends()) b.push_back(f);
-  return b;
-}
 
 Tensor pool(PoolKind kind, const Tensor& x, const Pool2dParams& p) {
   return kind == PoolKind::Max ? eng::max_pool2d(x, p) : eng::avg_pool2d(x, p);
@@ -51,17 +45,6 @@ Result run(CpuBackend b, PoolKind kind, const Tensor& x, const Pool2dParams& p,
   return {y, leaf.grad()};
 }
 
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts.front());
-  } catch (const eng::Error& e) {
-    for (const std::string& part : parts)
-      BOOST_CHECK_MESSAGE(std::string(e.what()).find(part) != std::string::npos,
-                          "message '" << e.what() << "' lacks '" << part << "'");
-  }
-}
-
 Tensor iota(const Shape& s, float start = 0.0f) {
   std::vector<float> v(eng::numel_of(s));
   for (size_t i = 0; i < v.size(); ++i) v[i] = start + float(i);
@@ -81,7 +64,7 @@ const std::vector<Pool2dParams> kConfigs{
 BOOST_AUTO_TEST_CASE(hand_values) {
   using V = std::vector<float>;
   const float a = 4.0f / 9, e = 6.0f / 9;
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     Tensor x = iota({1, 1, 4, 4});
     BOOST_TEST(eng::max_pool2d(x, Pool2dParams::square(2, 2)).to_vector() == V({5, 7, 13, 15}),
@@ -104,7 +87,7 @@ BOOST_AUTO_TEST_CASE(hand_values) {
 
 BOOST_AUTO_TEST_CASE(max_gradient_goes_to_the_first_maximum) {
   // All-equal windows (a ReLU's zeros): row-major first cell of each (clipped) window.
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     Result r = run(b, PoolKind::Max, Tensor::zeros({1, 1, 2, 2}), Pool2dParams::square(2, 2));
     BOOST_TEST(r.dx.to_vector() == std::vector<float>({1, 0, 0, 0}),
                boost::test_tools::per_element());
@@ -117,7 +100,7 @@ BOOST_AUTO_TEST_CASE(max_gradient_goes_to_the_first_maximum) {
 BOOST_AUTO_TEST_CASE(gradcheck_every_config_and_backend) {
   eng::Rng rng(21);
   Tensor x = testing::randn({2, 3, 5, 6}, rng);
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     for (PoolKind kind : {PoolKind::Max, PoolKind::Avg})
       for (const Pool2dParams& p : kConfigs)
@@ -153,11 +136,8 @@ BOOST_AUTO_TEST_CASE(onednn_keeps_blocked_layouts) {
                                                  {{1, 64, 6, 6}, tag::nChw16c},
                                                  {{1, 3, 5, 5}, tag::nChw8c},
                                                  {{2, 5, 4, 4}, tag::nhwc}};
-  auto format = [](const Shape& s, tag tg) {
-    return dnnl::memory::desc(eng::onednn::dims_of(s), dnnl::memory::data_type::f32, tg);
-  };
-  auto blocked = [&](const Tensor& t, tag tg) {
-    return eng::onednn::to_desc(t, format(t.shape(), tg));
+  auto blocked = [](const Tensor& t, tag tg) {
+    return eng::onednn::to_desc(t, eng::onednn::tagged_desc(t.shape(), tg));
   };
   for (const auto& [s, t] : cases)
     for (PoolKind kind : {PoolKind::Max, PoolKind::Avg})
@@ -169,7 +149,7 @@ BOOST_AUTO_TEST_CASE(onednn_keeps_blocked_layouts) {
         for (const Tensor& sd : {seed, blocked(seed, t)}) {  // dy plain or blocked
           Result got = run(CpuBackend::OneDNN, kind, xb, p, sd);
           // y in x's format (equal to plain where that format is, e.g. nhwc with 1x1 maps)
-          BOOST_TEST((eng::onednn::desc_of(got.y) == format(got.y.shape(), t)),
+          BOOST_TEST((eng::onednn::desc_of(got.y) == eng::onednn::tagged_desc(got.y.shape(), t)),
                      what << ": output " << got.y.describe());
           testing::check_close(got.y, want.y, 1e-6, 1e-6, what + " forward");
           testing::check_close(got.dx, want.dx, 1e-6, 1e-6, what + " backward");
@@ -193,7 +173,7 @@ BOOST_AUTO_TEST_CASE(onednn_max_backward_without_its_workspace_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
   Tensor x = Tensor::zeros({1, 2, 4, 4});
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     expect_error(
         [] {

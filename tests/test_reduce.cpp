@@ -11,6 +11,7 @@
 using eng::Shape;
 using eng::Tensor;
 using testing::check_close;
+using testing::expect_error;
 using testing::gradcheck;
 
 namespace {
@@ -24,19 +25,6 @@ Tensor iota234() {
   std::vector<float> v(24);
   for (int i = 0; i < 24; ++i) v[i] = static_cast<float>(i);
   return values({2, 3, 4}, v);
-}
-
-template <class F>
-void expect_error(F f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts.front());
-  } catch (const eng::Error& e) {
-    std::string msg = e.what();
-    for (const std::string& p : parts)
-      BOOST_CHECK_MESSAGE(msg.find(p) != std::string::npos,
-                          "message '" << msg << "' lacks '" << p << "'");
-  }
 }
 
 // Naive oracle: sum of x[n, c, h, w] over n, h, w for each c, in double.

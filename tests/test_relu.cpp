@@ -2,8 +2,6 @@
 // oneDNN against the reference on awkward shapes (scalars, 2-D/3-D, odd channel counts) and on
 // blocked oneDNN layouts (the layout must be preserved), input errors.
 #define BOOST_TEST_MODULE relu
-#include <functional>
-
 #include "ops/relu.hpp"
 #include "tests/testing.hpp"
 #ifdef ENG_HAVE_ONEDNN
@@ -13,14 +11,10 @@
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
+using testing::all_cpu_backends;
+using testing::expect_error;
 
 namespace {
-
-std::vector<CpuBackend> all_backends() {
-  std::vector<CpuBackend> b{CpuBackend::Reference};
-  for (CpuBackend f : testing::fast_cpu_backends()) b.push_back(f);
-  return b;
-}
 
 struct Result {
   Tensor y, dx;
@@ -36,22 +30,11 @@ Result run(CpuBackend b, const Tensor& x, const Tensor& seed) {
   return {y, leaf.grad()};
 }
 
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts.front());
-  } catch (const eng::Error& e) {
-    for (const std::string& part : parts)
-      BOOST_CHECK_MESSAGE(std::string(e.what()).find(part) != std::string::npos,
-                          "message '" << e.what() << "' lacks '" << part << "'");
-  }
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(hand_values_and_zero_gradient_at_the_kink) {
   Tensor x = Tensor::from_vector({2, 3}, {-2.0f, -0.0f, 0.0f, 0.5f, 3.0f, -1e-30f});
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     Result r = run(b, x, Tensor::full({2, 3}, 1.0f));
     BOOST_TEST(r.y.to_vector() == std::vector<float>({0, 0, 0, 0.5f, 3.0f, 0}),
                boost::test_tools::per_element());
@@ -63,7 +46,7 @@ BOOST_AUTO_TEST_CASE(hand_values_and_zero_gradient_at_the_kink) {
 BOOST_AUTO_TEST_CASE(gradcheck_every_backend) {
   eng::Rng rng(7);
   Tensor x = testing::randn({2, 3, 4, 5}, rng);
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     testing::gradcheck("relu", [](const std::vector<Tensor>& in) { return eng::relu(in[0]); }, {x});
   }
@@ -93,7 +76,7 @@ BOOST_AUTO_TEST_CASE(onednn_keeps_blocked_layouts) {
   for (const auto& [s, t] : cases) {
     const std::string what = "relu " + eng::shape_str(s);
     Tensor x = testing::randn(s, rng), seed = testing::randn(s, rng);
-    const dnnl::memory::desc md(eng::onednn::dims_of(s), dnnl::memory::data_type::f32, t);
+    const dnnl::memory::desc md = eng::onednn::tagged_desc(s, t);
     Tensor xb = eng::onednn::to_desc(x, md), seed_b = eng::onednn::to_desc(seed, md);
     Result want = run(CpuBackend::Reference, x, seed);
     for (const Tensor& sd : {seed, seed_b}) {  // dy plain or blocked
@@ -110,7 +93,7 @@ BOOST_AUTO_TEST_CASE(onednn_keeps_blocked_layouts) {
 #endif
 
 BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
-  for (CpuBackend b : all_backends()) {
+  for (CpuBackend b : all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     expect_error([] { eng::relu(Tensor()); }, {"relu", "undefined"});
     expect_error([] { eng::relu(Tensor::zeros({0, 3})); }, {"relu", "empty", "[0, 3]"});

@@ -14,6 +14,7 @@
 using eng::Shape;
 using eng::Tensor;
 using testing::check_close;
+using testing::expect_error;
 using testing::gradcheck;
 
 namespace {
@@ -26,19 +27,6 @@ Tensor iota(const Shape& shape) {
   std::vector<float> v(eng::numel_of(shape));
   for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
   return values(shape, v);
-}
-
-template <class F>
-void expect_error(F f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts.front());
-  } catch (const eng::Error& e) {
-    std::string msg = e.what();
-    for (const std::string& p : parts)
-      BOOST_CHECK_MESSAGE(msg.find(p) != std::string::npos,
-                          "message '" << msg << "' lacks '" << p << "'");
-  }
 }
 
 // Naive oracle: y[i] = x[j] where y's index i, read as a multi-index over y's shape, maps to

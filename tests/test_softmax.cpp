@@ -5,7 +5,6 @@
 #define BOOST_TEST_MODULE softmax
 #include <boost/test/unit_test.hpp>
 #include <cmath>
-#include <functional>
 
 #include "ops/softmax.hpp"
 #include "tests/testing.hpp"
@@ -16,14 +15,10 @@
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
+using testing::all_cpu_backends;
+using testing::expect_error;
 
 namespace {
-
-std::vector<CpuBackend> all_cpu_backends() {
-  std::vector<CpuBackend> backends{CpuBackend::Reference};
-  for (CpuBackend be : testing::fast_cpu_backends()) backends.push_back(be);
-  return backends;
-}
 
 // y = softmax(x, dim) and dx for seed dy on one backend.
 std::pair<Tensor, Tensor> run_softmax(CpuBackend be, const Tensor& x0, int dim, const Tensor& dy) {
@@ -35,10 +30,9 @@ std::pair<Tensor, Tensor> run_softmax(CpuBackend be, const Tensor& x0, int dim, 
 }
 
 // Sums of at most a few hundred exponentials per line, in different orders: ~1e-6 relative.
+// Tolerance: 1e-4 relative plus 1e-5 of the largest reference magnitude.
 void check_matches(const Tensor& got, const Tensor& ref, const std::string& what) {
-  double scale = 0;
-  for (float v : ref.to_vector()) scale = std::max(scale, double(std::fabs(v)));
-  testing::check_close(got, ref, 1e-4, 1e-5 * scale + 1e-7, what);
+  testing::check_matches(got, ref, what, 1e-4, 1e-5);
 }
 
 // Every element along dim of y is finite and in [0, 1]; every line sums to one.
@@ -61,18 +55,6 @@ void check_lines_sum_to_one(const Tensor& y, int dim, const std::string& what) {
     }
   BOOST_CHECK_MESSAGE(in_range, what << ": an element is not finite or outside [0, 1]");
   BOOST_CHECK_MESSAGE(worst < 1e-5, what << ": a line sums to 1 +- " << worst);
-}
-
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    BOOST_ERROR("expected an eng::Error mentioning " << parts[1]);
-  } catch (const eng::Error& e) {
-    std::string msg = e.what();
-    for (const std::string& s : parts)
-      BOOST_CHECK_MESSAGE(msg.find(s) != std::string::npos,
-                          "message '" << msg << "' lacks '" << s << "'");
-  }
 }
 
 }  // namespace
@@ -162,8 +144,7 @@ BOOST_AUTO_TEST_CASE(onednn_keeps_a_blocked_input_layout) {
   eng::Rng rng(8);
   Shape shape{2, 17, 3, 3};
   Tensor x = testing::randn(shape, rng, 3.0f), dy = testing::randn(shape, rng);
-  memory::desc blocked(eng::onednn::dims_of(shape), memory::data_type::f32,
-                       memory::format_tag::nChw16c);
+  const memory::desc blocked = eng::onednn::tagged_desc(shape, memory::format_tag::nChw16c);
   Tensor xb = eng::onednn::to_desc(x, blocked), dyb = eng::onednn::to_desc(dy, blocked);
   BOOST_REQUIRE(!xb.is_plain());
   for (int dim : {1, 3}) {
@@ -179,21 +160,10 @@ BOOST_AUTO_TEST_CASE(onednn_keeps_a_blocked_input_layout) {
 BOOST_AUTO_TEST_CASE(results_are_reproducible) {
   eng::Rng rng(4);
   Tensor x = testing::randn({300, 3, 50}, rng), dy = testing::randn({300, 3, 50}, rng);
-  auto bits = [&](CpuBackend be) {
+  testing::check_reproducible([&](CpuBackend be) {
     auto [y, dx] = run_softmax(be, x, 1, dy);
-    std::vector<float> all = y.to_vector(), v = dx.to_vector();
-    all.insert(all.end(), v.begin(), v.end());
-    return all;
-  };
-  for (CpuBackend be : all_cpu_backends())
-    BOOST_TEST((bits(be) == bits(be)), "same run, same bits");
-  int threads = eng::num_threads();
-  eng::set_num_threads(1);
-  std::vector<float> one = bits(CpuBackend::Reference);
-  eng::set_num_threads(3);
-  std::vector<float> three = bits(CpuBackend::Reference);
-  eng::set_num_threads(threads);
-  BOOST_TEST((one == three), "reference bits independent of the thread count");
+    return testing::values_of({y, dx});
+  });
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_is_reported) {

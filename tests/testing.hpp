@@ -1,6 +1,7 @@
 // testing.hpp — helpers shared by the Boost.Test suites: random tensors, closeness checks,
-// the finite-difference gradient check, and backend loops (ggml-style: every backend against
-// the reference kernels).
+// the finite-difference gradient check, backend loops (ggml-style: every backend against the
+// reference kernels) and the bit-for-bit rerun check, error-message checks, and the golden
+// files of /work/shared/golden.
 //
 // Gradient check: for an op f and a fixed random cotangent R of f's output shape, the scalar
 // L(x) = <f(x), R> has dL/dx = backward of f with seed R. Each input element is perturbed by
@@ -11,6 +12,7 @@
 // Kinks (relu at 0, max-pool ties, clamp boundary) are skipped by comparing the one-sided
 // differences: where they disagree by more than the tolerance the function is not smooth at x.
 #pragma once
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <functional>
@@ -19,6 +21,8 @@
 
 #include "engine/autograd.hpp"
 #include "engine/backend.hpp"
+#include "engine/error.hpp"
+#include "engine/json.hpp"
 #include "engine/rng.hpp"
 #include "engine/tensor.hpp"
 
@@ -53,6 +57,25 @@ inline void check_close(const Tensor& a, const Tensor& b, double rtol, double at
   }
   BOOST_CHECK_MESSAGE(worst <= 0, what << ": element " << at << " is " << va[at] << ", expected "
                                        << vb[at] << " (rtol " << rtol << ", atol " << atol << ")");
+}
+
+// The largest |element| of t (0 for an empty tensor).
+inline double max_abs(const Tensor& t) {
+  double m = 0;
+  for (float v : t.to_vector()) m = std::max(m, double(std::fabs(v)));
+  return m;
+}
+
+// A fast backend's result against the reference's, for float32 sums whose terms each backend
+// adds in its own order: the rounding difference is a few ulps times sqrt(terms) of the largest
+// values, not of each element. So: check_close with rtol and an absolute tolerance of
+// scaled_atol * max|ref| (+1e-7). Both must be defined, or both undefined (a gradient that was
+// not asked for); a wrong index, tap or channel gives errors of the order of the values.
+inline void check_matches(const Tensor& got, const Tensor& ref, const std::string& what,
+                          double rtol = 1e-4, double scaled_atol = 1e-4) {
+  BOOST_REQUIRE_MESSAGE(got.defined() == ref.defined(), what << ": defined mismatch");
+  if (!ref.defined()) return;
+  check_close(got, ref, rtol, scaled_atol * max_abs(ref) + 1e-7, what);
 }
 
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
@@ -118,6 +141,104 @@ inline void gradcheck(const std::string& what, const Fn& f, std::vector<Tensor> 
 inline std::vector<eng::CpuBackend> fast_cpu_backends() {
   if (eng::built_with_onednn()) return {eng::CpuBackend::OneDNN};
   return {};
+}
+
+// Every CPU kernel family: the reference first, then the fast ones.
+inline std::vector<eng::CpuBackend> all_cpu_backends() {
+  std::vector<eng::CpuBackend> backends{eng::CpuBackend::Reference};
+  for (eng::CpuBackend be : fast_cpu_backends()) backends.push_back(be);
+  return backends;
+}
+
+// Every value of `tensors`, one tensor after the other (for bit-for-bit comparisons).
+inline std::vector<float> values_of(const std::vector<Tensor>& tensors) {
+  std::vector<float> all;
+  for (const Tensor& t : tensors) {
+    std::vector<float> v = t.to_vector();
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return all;
+}
+
+// Same inputs, same bits. bits(backend) runs a whole computation (forward and backward) on one
+// CPU backend and returns every value it produced (values_of). Every backend must repeat
+// itself exactly, and the reference kernels, which own whole output elements per thread, must
+// give the same bits with 1 and with 3 threads.
+inline void check_reproducible(const std::function<std::vector<float>(eng::CpuBackend)>& bits) {
+  for (eng::CpuBackend be : all_cpu_backends())
+    BOOST_TEST((bits(be) == bits(be)), "same run, same bits");
+  const int threads = eng::num_threads();
+  eng::set_num_threads(1);
+  const std::vector<float> one = bits(eng::CpuBackend::Reference);
+  eng::set_num_threads(3);
+  const std::vector<float> three = bits(eng::CpuBackend::Reference);
+  eng::set_num_threads(threads);
+  BOOST_TEST((one == three), "reference bits independent of the thread count");
+}
+
+// ---- error messages ----------------------------------------------------------------------
+
+// The message of the eng::Error that f throws ("" when it throws none).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const eng::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+inline bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+// f must throw an eng::Error whose message contains every one of `parts` (the op, the
+// offending shapes or values, what is wrong).
+inline void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
+  const std::string msg = error_of(f);
+  if (msg.empty()) {
+    std::string wanted;
+    for (const std::string& part : parts) wanted += (wanted.empty() ? "'" : ", '") + part + "'";
+    BOOST_ERROR("expected an eng::Error mentioning " << wanted);
+    return;
+  }
+  for (const std::string& part : parts)
+    BOOST_CHECK_MESSAGE(contains(msg, part), "message '" << msg << "' lacks '" << part << "'");
+}
+
+// ---- golden files ------------------------------------------------------------------------
+
+// A file of /work/shared/golden (see the README there), parsed.
+inline eng::Json load_golden(const std::string& file) {
+  return eng::Json::parse_file(std::string(IIC_SHARED_DIR) + "/golden/" + file);
+}
+
+namespace detail {
+inline void flatten_json(const eng::Json& j, const Shape& shape, size_t depth,
+                         std::vector<float>& out) {
+  if (depth == shape.size()) {
+    BOOST_REQUIRE_MESSAGE(j.is_number(), "nested JSON array: ragged at depth " << depth);
+    out.push_back(static_cast<float>(j.as_number()));
+    return;
+  }
+  BOOST_REQUIRE_MESSAGE(j.is_array() && int64_t(j.size()) == shape[depth],
+                        "nested JSON array: ragged at depth " << depth);
+  for (const eng::Json& e : j.as_array()) flatten_json(e, shape, depth + 1, out);
+}
+}  // namespace detail
+
+// A rectangular nested JSON array of numbers as a float32 tensor whose shape is the nesting
+// (a number alone gives a scalar); a ragged array fails the test.
+inline Tensor tensor_of(const eng::Json& nested) {
+  Shape shape;
+  for (const eng::Json* j = &nested; j->is_array(); j = &(*j)[0]) {
+    shape.push_back(int64_t(j->size()));
+    if (j->size() == 0) break;
+  }
+  std::vector<float> values;
+  detail::flatten_json(nested, shape, 0, values);
+  return Tensor::from_vector(shape, values);
 }
 
 }  // namespace testing

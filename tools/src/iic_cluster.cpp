@@ -4,7 +4,9 @@
 //
 // Writes into --out (default runs/cluster): checkpoint.safetensors (the trained network),
 // assignments.csv (index, path, label, class, cluster, confidence, overcluster per image) and
-// summary.json (settings, per-sub-head losses and accuracies, cluster sizes).
+// summary.json (settings, per-sub-head losses and accuracies, cluster sizes). Images of a folder
+// are trained and evaluated in one seeded random order (see mix_order); the CSV lists them in
+// folder order.
 // Training follows the authors' protocol (iic::Trainer: two heads, batch x repeats, head passes
 // per epoch, Adam); the cluster of an image is the argmax of the head-B sub-head with the lowest
 // mean training loss over the last epoch, computed on tf3 (centre crop) views with batch-norm
@@ -96,7 +98,28 @@ struct Data {
   std::vector<std::string> classes;  // class names when known
   std::string dataset;               // "folder" or the --dataset name
   std::string caveat;                // provenance remarks to report
+  std::vector<int64_t> source;       // folders: each image's index in the sorted listing
 };
+
+// Folders list their images class by class, and batch-norm statistics of one-class batches
+// would mislead evaluation (and training without shuffling): the images go in one seeded random
+// order. The CSV is written back in listing order.
+void mix_order(Data& d, uint64_t seed) {
+  d.source = eng::data::shuffled_order(d.set.size(), seed, -1);
+  const int64_t bytes = d.set.image_bytes();
+  std::vector<uint8_t> px(d.set.pixels().size());
+  std::vector<int> labels;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < d.source.size(); ++i) {
+    const int64_t from = d.source[i];
+    std::copy_n(d.set.image(from), bytes, px.data() + i * bytes);
+    labels.push_back(d.set.label(from));
+    paths.push_back(d.paths[from]);
+  }
+  d.set = eng::data::Dataset(d.set.name(), d.set.size(), d.set.channels(), d.set.height(),
+                             d.set.width(), std::move(px), std::move(labels));
+  d.paths = std::move(paths);
+}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> parts;
@@ -117,7 +140,7 @@ std::pair<int, int> parse_size(const std::string& text) {
   return {h, w};
 }
 
-Data load_data(const iic::Cli& cli, int channels) {
+Data load_data(const iic::Cli& cli, int channels, uint64_t seed) {
   ENG_CHECK(cli.has("images") != cli.has("dataset"), kOptions,
             "give exactly one of --images DIRS or --dataset NAME (see --help)");
   Data d;
@@ -128,6 +151,7 @@ Data load_data(const iic::Cli& cli, int channels) {
     eng::data::ImageFolder f = eng::data::read_image_folders(split_list(cli.get("images", "")), o);
     d.set = std::move(f.data), d.paths = std::move(f.paths), d.classes = std::move(f.classes);
     d.dataset = "folder";
+    mix_order(d, seed);
     return d;
   }
   ENG_CHECK(!cli.has("resize"), kOptions, "--resize applies to --images only");
@@ -220,7 +244,14 @@ Plan make_plan(const iic::Cli& cli, const std::string& pipeline, const Data& dat
   r.subheads = static_cast<int>(cli.get_int("subheads", r.subheads));
   r.batch = static_cast<int>(cli.get_int("batch", r.batch));
   r.repeats = static_cast<int>(cli.get_int("repeats", r.repeats));
-  r.lr = std::stof(cli.get("lr", "1e-4"));
+  const std::string lr = cli.get("lr", "1e-4");
+  size_t used = 0;
+  try {
+    r.lr = std::stof(lr, &used);
+  } catch (const std::exception&) {
+  }
+  ENG_CHECK(used == lr.size() && r.lr > 0, kOptions, "--lr: expected a positive number, got '", lr,
+            "'");
   if (cli.has("schedule")) {
     r.schedule.clear();
     for (const std::string& h : split_list(cli.get("schedule", ""))) {
@@ -341,9 +372,12 @@ struct Assignments {
   std::vector<std::vector<float>> b_conf;  // [sub-head][image] head B's top probability
 };
 
-// tf3 views of every image through the network (batch-norm batch statistics).
+// tf3 views of every image through the network (batch-norm batch statistics), in batches of
+// at most max_batch and of near-equal sizes (no tiny last batch with degenerate statistics).
 Assignments assign(const models::ClusterNet& net, const eng::data::Dataset& data,
-                   const eng::data::TransformSet& tf, int64_t batch, int threads) {
+                   const eng::data::TransformSet& tf, int64_t max_batch, int threads) {
+  const int64_t batches = (data.size() + max_batch - 1) / max_batch;
+  const int64_t batch = (data.size() + batches - 1) / batches;
   eng::NoGradGuard no_grad;
   const models::ClusterHeads &hb = net.heads("head_b"), &ha = net.heads("head_a");
   Assignments out;
@@ -378,9 +412,12 @@ void write_csv(const std::string& path, const Data& d, const Assignments& a, int
   std::ofstream out(path);
   ENG_CHECK(out.good(), path, "cannot write");
   out << "index,path,label,class,cluster,confidence,overcluster\n";
-  for (int64_t i = 0; i < d.set.size(); ++i) {
+  std::vector<int64_t> row(d.set.size());  // listing position -> row of the dataset
+  for (int64_t i = 0; i < d.set.size(); ++i) row[d.source.empty() ? i : d.source[i]] = i;
+  for (int64_t index = 0; index < d.set.size(); ++index) {
+    const int64_t i = row[index];
     const int l = d.set.label(i);
-    out << i << "," << csv_field(d.paths.empty() ? "" : d.paths[i]) << ","
+    out << index << "," << csv_field(d.paths.empty() ? "" : d.paths[i]) << ","
         << (l >= 0 ? std::to_string(l) : "") << ","
         << csv_field(l >= 0 && l < int(d.classes.size()) ? d.classes[l] : "") << "," << a.b[sel][i]
         << "," << a.b_conf[sel][i] << "," << a.a[sel][i] << "\n";
@@ -409,13 +446,13 @@ int run(int argc, char** argv) {
       cli.get("pipeline", cli.get("dataset", "") == "mnist" ? "mnist" : "sobel");
   ENG_CHECK(pipeline == "sobel" || pipeline == "grey" || pipeline == "mnist", kOptions,
             "--pipeline must be sobel, grey or mnist, got '", pipeline, "'");
-  const Data data = load_data(cli, pipeline == "mnist" ? 1 : 3);
+  const uint64_t seed = static_cast<uint64_t>(cli.get_int("seed", 0));
+  const Data data = load_data(cli, pipeline == "mnist" ? 1 : 3, seed);
   ENG_CHECK(pipeline != "mnist" || data.set.channels() == 1, kOptions,
             "the mnist pipeline takes greyscale images");
   const Plan plan = make_plan(cli, pipeline, data);
   const iic::Recipe& r = plan.recipe;
   const eng::Device dev = choose_device(cli.get("device", ""));
-  const uint64_t seed = static_cast<uint64_t>(cli.get_int("seed", 0));
   eng::Rng init_rng(seed, 1);
   std::unique_ptr<models::ClusterNet> net = make_net(plan, init_rng);
   net->to(dev);

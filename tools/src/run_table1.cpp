@@ -66,7 +66,7 @@ std::string row_line(const Row& r, const iic::ReferenceData& ref) {
            " | | | | | |";
   const iic::EpochRecord& last = r.result.history.back();
   const iic::Evaluation& e = last.eval;
-  auto authors = ref.at_epoch(r.recipe.table_name, last.epoch);
+  auto authors = ref.at_epoch(r.recipe.table_name, static_cast<int>(last.epochs_done + 1e-9));
   std::string authors_cols =
       authors ? pct(authors->selected) + " / " + pct(authors->avg) + " (epoch " +
                     std::to_string(authors->epochs_done) + ")"
