@@ -2,7 +2,6 @@
 // is in hash_blocks.hpp).
 #include "data/sha256.hpp"
 
-
 namespace eng::data {
 namespace {
 constexpr uint32_t kRound[64] = {

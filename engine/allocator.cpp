@@ -99,8 +99,7 @@ void device_memset0(void* ptr, size_t bytes, Device device) {
 #endif
 }
 
-void device_copy(void* dst, Device dst_device, const void* src, Device src_device,
-                 size_t bytes) {
+void device_copy(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes) {
   if (bytes == 0) return;
   if (dst_device == Device::CPU && src_device == Device::CPU) {
     std::memcpy(dst, src, bytes);

@@ -114,8 +114,7 @@ void run_backward(const Tensor& root, const Tensor& seed) {
   }
   std::vector<Node*> order = topological_order(root.grad_fn().get());
   for (Node* n : order)
-    ENG_CHECK(!n->released, "backward",
-              "the graph through op '", n->op,
+    ENG_CHECK(!n->released, "backward", "the graph through op '", n->op,
               "' was already freed by an earlier backward(); run the forward pass again "
               "before calling backward() a second time");
 
@@ -128,14 +127,15 @@ void run_backward(const Tensor& root, const Tensor& seed) {
     if (it != pending.end()) pending.erase(it);
     if (grad_out.defined()) {
       std::vector<Tensor> grads = node->backward(grad_out);
-      ENG_CHECK(grads.size() == node->next.size(), "backward", "op '", node->op,
-                "' returned ", grads.size(), " gradients for ", node->next.size(), " inputs");
+      ENG_CHECK(grads.size() == node->next.size(), "backward", "op '", node->op, "' returned ",
+                grads.size(), " gradients for ", node->next.size(), " inputs");
       for (size_t i = 0; i < grads.size(); ++i) {
         const Node::Edge& e = node->next[i];
         const Tensor& g = grads[i];
         if (!g.defined() || (!e.fn && !e.leaf)) continue;
-        ENG_CHECK(g.shape() == e.shape, "backward", "op '", node->op, "' returned a gradient of shape ",
-                  shape_str(g.shape()), " for input ", i, " of shape ", shape_str(e.shape));
+        ENG_CHECK(g.shape() == e.shape, "backward", "op '", node->op,
+                  "' returned a gradient of shape ", shape_str(g.shape()), " for input ", i,
+                  " of shape ", shape_str(e.shape));
         if (e.fn) {
           accumulate(pending[e.fn.get()], g);
         } else if (e.leaf->grad) {

@@ -42,9 +42,12 @@ void set_cpu_backend(CpuBackend b) {
 
 const char* kernel_name(Kernel k) {
   switch (k) {
-    case Kernel::Reference: return "reference";
-    case Kernel::OneDNN: return "onednn";
-    case Kernel::CUDA: return "cuda";
+    case Kernel::Reference:
+      return "reference";
+    case Kernel::OneDNN:
+      return "onednn";
+    case Kernel::CUDA:
+      return "cuda";
   }
   return "?";
 }

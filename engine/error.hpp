@@ -25,7 +25,7 @@ std::string str(const Args&... args) {
 }  // namespace eng
 
 // ENG_CHECK(cond, "op", parts...): throw eng::Error("op: parts...") when cond is false.
-#define ENG_CHECK(cond, op, ...)                                \
-  do {                                                          \
+#define ENG_CHECK(cond, op, ...)                                        \
+  do {                                                                  \
     if (!(cond)) throw ::eng::Error(::eng::str(op, ": ", __VA_ARGS__)); \
   } while (0)

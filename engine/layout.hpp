@@ -15,8 +15,8 @@ class Tensor;
 
 struct Layout {
   virtual ~Layout() = default;
-  virtual std::string name() const = 0;             // for messages, e.g. "onednn:nChw16c"
-  virtual size_t bytes() const = 0;                 // storage size, padding included
+  virtual std::string name() const = 0;  // for messages, e.g. "onednn:nChw16c"
+  virtual size_t bytes() const = 0;      // storage size, padding included
   virtual bool same_as(const Layout& other) const = 0;
   virtual void to_plain(const Tensor& src, Tensor& dst) const = 0;  // dst: plain, same shape
 };

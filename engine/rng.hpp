@@ -14,12 +14,12 @@ class Rng {
  public:
   explicit Rng(uint64_t seed = 0, uint64_t stream = 0);
   uint64_t next_u64();
-  float uniform();                      // [0, 1), 24 random bits
-  float uniform(float lo, float hi);    // [lo, hi)
-  int64_t randint(int64_t n);           // [0, n), unbiased; n > 0
+  float uniform();                    // [0, 1), 24 random bits
+  float uniform(float lo, float hi);  // [lo, hi)
+  int64_t randint(int64_t n);         // [0, n), unbiased; n > 0
   bool bernoulli(float p) { return uniform() < p; }
-  float normal();                       // N(0, 1), Box-Muller
-  Rng split(uint64_t stream) const;     // independent child stream derived from this state
+  float normal();                    // N(0, 1), Box-Muller
+  Rng split(uint64_t stream) const;  // independent child stream derived from this state
 
   using State = std::array<uint64_t, 4>;
   State state() const { return s_; }

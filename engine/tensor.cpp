@@ -29,8 +29,7 @@ Storage::~Storage() { device_free(ptr, bytes, device); }
 
 namespace {
 void check_shape(const Shape& shape) {
-  for (int64_t d : shape)
-    ENG_CHECK(d >= 0, "tensor", "negative size in shape ", shape_str(shape));
+  for (int64_t d : shape) ENG_CHECK(d >= 0, "tensor", "negative size in shape ", shape_str(shape));
 }
 }  // namespace
 
@@ -208,8 +207,8 @@ void check_ndim(const char* op, const char* what, const Tensor& t, int ndim) {
 }
 
 void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
-  ENG_CHECK(a.device() == b.device(), op, "tensors on different devices: ", a.describe(),
-            " and ", b.describe());
+  ENG_CHECK(a.device() == b.device(), op, "tensors on different devices: ", a.describe(), " and ",
+            b.describe());
 }
 
 }  // namespace eng

@@ -65,9 +65,7 @@ class Tensor {
   static Tensor full(const Shape& shape, float value, Device device = Device::CPU);
   static Tensor from_vector(const Shape& shape, const std::vector<float>& values,
                             Device device = Device::CPU);
-  static Tensor scalar(float value, Device device = Device::CPU) {
-    return full({}, value, device);
-  }
+  static Tensor scalar(float value, Device device = Device::CPU) { return full({}, value, device); }
   // Uninitialised tensor whose storage follows a backend layout.
   static Tensor empty_with_layout(const Shape& shape, std::shared_ptr<const Layout> layout,
                                   Device device);
@@ -93,10 +91,10 @@ class Tensor {
   void* raw() const;
   size_t storage_bytes() const;
 
-  Tensor plain() const;              // *this if plain, else a reordered plain copy (no graph)
-  Tensor to(Device device) const;    // copy to a device (no graph); *this if already there
-  Tensor clone() const;              // deep plain copy on the same device (no graph)
-  Tensor detach() const;             // same storage and layout, no graph, no requires_grad
+  Tensor plain() const;                  // *this if plain, else a reordered plain copy (no graph)
+  Tensor to(Device device) const;        // copy to a device (no graph); *this if already there
+  Tensor clone() const;                  // deep plain copy on the same device (no graph)
+  Tensor detach() const;                 // same storage and layout, no graph, no requires_grad
   std::vector<float> to_vector() const;  // any device/layout -> host floats, row-major
   float item() const;                    // the value of a one-element tensor
 
@@ -105,7 +103,7 @@ class Tensor {
   Tensor& set_requires_grad(bool on);  // leaves only
   Tensor grad() const;                 // undefined until a backward reached this leaf
   void set_grad(const Tensor& g);
-  void zero_grad();                    // drops the accumulated gradient
+  void zero_grad();  // drops the accumulated gradient
   const std::shared_ptr<Node>& grad_fn() const;
   void set_grad_fn(std::shared_ptr<Node> fn);
   void backward() const;  // from a one-element tensor; see autograd.hpp

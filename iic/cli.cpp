@@ -94,8 +94,8 @@ std::string describe_cpu(int threads) {
       model = line.substr(line.find(':') + 2);
     if (line.rfind("flags", 0) == 0) avx512 = line.find("avx512f") != std::string::npos;
   }
-  return eng::str(std::thread::hardware_concurrency(), "-core ", model,
-                  avx512 ? " (AVX-512)" : "", ", ", threads, " threads");
+  return eng::str(std::thread::hardware_concurrency(), "-core ", model, avx512 ? " (AVX-512)" : "",
+                  ", ", threads, " threads");
 }
 
 }  // namespace iic

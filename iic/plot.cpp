@@ -16,10 +16,10 @@ namespace iic {
 namespace {
 
 // 3x5 glyphs for "0123456789.%", one row per entry, bit 2 = left column.
-const unsigned char kGlyphs[12][5] = {
-    {7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7}, {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1},
-    {7, 4, 7, 1, 7}, {7, 4, 7, 5, 7}, {7, 1, 1, 1, 1}, {7, 5, 7, 5, 7}, {7, 5, 7, 1, 7},
-    {0, 0, 0, 0, 2}, {5, 1, 2, 4, 5}};
+const unsigned char kGlyphs[12][5] = {{7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 4, 7},
+                                      {7, 1, 7, 1, 7}, {5, 5, 7, 1, 1}, {7, 4, 7, 1, 7},
+                                      {7, 4, 7, 5, 7}, {7, 1, 1, 1, 1}, {7, 5, 7, 5, 7},
+                                      {7, 5, 7, 1, 7}, {0, 0, 0, 0, 2}, {5, 1, 2, 4, 5}};
 
 struct Canvas {
   int w, h;
@@ -29,8 +29,7 @@ struct Canvas {
     if (x < 0 || y < 0 || x >= w || y >= h) return;
     std::copy(c.begin(), c.end(), px.begin() + (size_t(y) * w + x) * 3);
   }
-  void line(double x0, double y0, double x1, double y1, std::array<unsigned char, 3> c,
-            int thick) {
+  void line(double x0, double y0, double x1, double y1, std::array<unsigned char, 3> c, int thick) {
     int steps = static_cast<int>(std::max(std::fabs(x1 - x0), std::fabs(y1 - y0))) + 1;
     for (int i = 0; i <= steps; ++i) {
       double t = double(i) / steps;
@@ -63,8 +62,8 @@ double nice_step(double range) {
 
 }  // namespace
 
-void plot_png(const std::string& path, const std::vector<Series>& series, double x_max,
-              int width, int height) {
+void plot_png(const std::string& path, const std::vector<Series>& series, double x_max, int width,
+              int height) {
   ENG_CHECK(x_max > 0, "plot", "x range must be positive, got ", x_max);
   Canvas cv(width, height);
   const int left = 50, right = 15, top = 15, bottom = 30;
@@ -87,8 +86,7 @@ void plot_png(const std::string& path, const std::vector<Series>& series, double
   cv.line(X(0), Y(0), X(0), Y(1), axis, 1);
   for (const Series& s : series)
     for (size_t i = 1; i < s.x.size() && i < s.y.size(); ++i)
-      if (s.x[i] <= x_max)
-        cv.line(X(s.x[i - 1]), Y(s.y[i - 1]), X(s.x[i]), Y(s.y[i]), s.rgb, 2);
+      if (s.x[i] <= x_max) cv.line(X(s.x[i - 1]), Y(s.y[i - 1]), X(s.x[i]), Y(s.y[i]), s.rgb, 2);
   ENG_CHECK(stbi_write_png(path.c_str(), width, height, 3, cv.px.data(), width * 3), "plot",
             "cannot write ", path);
 }

@@ -11,7 +11,7 @@
 namespace iic {
 
 struct Series {
-  std::vector<double> x, y;           // y in [0, 1]
+  std::vector<double> x, y;          // y in [0, 1]
   std::array<unsigned char, 3> rgb;  // line colour
 };
 

@@ -1,5 +1,6 @@
 // progress.hpp — a one-line progress bar on stderr for training:
-//   epoch 2/10 [#######.......]  3012/15000  head_b loss -2.1043 (head_a -3.5012)  512 pairs/s  ETA 12m05s
+//   epoch 2/10 [#######.......]  3012/15000  head_b loss -2.1043 (head_a -3.5012)  512 pairs/s  ETA
+//   12m05s
 // Redrawn at most 4 times a second with '\r'; silent when disabled.
 #pragma once
 #include <chrono>

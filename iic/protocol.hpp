@@ -9,12 +9,12 @@
 namespace iic {
 
 struct Recipe {
-  std::string dataset;       // "mnist", "cifar10", "cifar100-20", "stl10"
-  std::string table_name;    // as the paper's Table 1 names it: "MNIST", ...
-  std::string network;       // "ClusterNet6c" / "ClusterNet5g"
-  int input_channels = 1;    // after the pipeline (1 greyscale, 2 Sobel)
+  std::string dataset;     // "mnist", "cifar10", "cifar100-20", "stl10"
+  std::string table_name;  // as the paper's Table 1 names it: "MNIST", ...
+  std::string network;     // "ClusterNet6c" / "ClusterNet5g"
+  int input_channels = 1;  // after the pipeline (1 greyscale, 2 Sobel)
   int input_size = 24;
-  int k_a = 50, k_b = 10;    // overclustering head A, main head B
+  int k_a = 50, k_b = 10;  // overclustering head A, main head B
   int subheads = 5;
   int batch = 140, repeats = 5;
   std::vector<std::string> schedule;  // head passes per epoch, e.g. head_b, head_b, head_a

@@ -22,8 +22,8 @@ std::vector<std::vector<std::string>> read_csv(const std::string& path, size_t c
     std::stringstream ss(line);
     std::string cell;
     while (std::getline(ss, cell, ',')) cells.push_back(cell);
-    ENG_CHECK(cells.size() == columns, "reference", path, " line ", lineno, ": expected ",
-              columns, " columns, got ", cells.size());
+    ENG_CHECK(cells.size() == columns, "reference", path, " line ", lineno, ": expected ", columns,
+              " columns, got ", cells.size());
     rows.push_back(cells);
   }
   return rows;
@@ -67,12 +67,16 @@ ReferenceData load_reference(const std::string& dir) {
   ReferenceData ref;
   std::string paper_path = dir + "/paper_table1.csv";
   for (const auto& c : read_csv(paper_path, 4))
-    ref.paper.push_back({c[0], number(c[1], paper_path), number(c[2], paper_path),
-                         number(c[3], paper_path)});
+    ref.paper.push_back(
+        {c[0], number(c[1], paper_path), number(c[2], paper_path), number(c[3], paper_path)});
   std::string curve_path = dir + "/authors_curves.csv";
   for (const auto& c : read_csv(curve_path, 6)) {
-    CurvePoint p{c[0], static_cast<int>(number(c[1], curve_path)), number(c[2], curve_path),
-                 number(c[3], curve_path), number(c[4], curve_path), {}};
+    CurvePoint p{c[0],
+                 static_cast<int>(number(c[1], curve_path)),
+                 number(c[2], curve_path),
+                 number(c[3], curve_path),
+                 number(c[4], curve_path),
+                 {}};
     std::stringstream ss(c[5]);
     std::string v;
     while (ss >> v) p.subheads.push_back(number(v, curve_path));

@@ -8,7 +8,7 @@
 namespace iic {
 
 struct PaperRow {
-  std::string dataset;  // "MNIST", "CIFAR10", "CIFAR100-20", "STL10"
+  std::string dataset;                        // "MNIST", "CIFAR10", "CIFAR100-20", "STL10"
   double lowest_loss = 0, mean = 0, std = 0;  // fractions in [0, 1]
 };
 

@@ -28,8 +28,8 @@ std::vector<eng::Tensor> repeat(const eng::Tensor& t, int r) { return {size_t(r)
 }  // namespace
 
 eng::Tensor subhead_losses(const models::ClusterNet& net, const std::string& head,
-                           const eng::Tensor& x, const eng::Tensor& x_tf, int repeats,
-                           float lambda, bool identical_work) {
+                           const eng::Tensor& x, const eng::Tensor& x_tf, int repeats, float lambda,
+                           bool identical_work) {
   ENG_CHECK(x_tf.size(0) == x.size(0) * repeats, "train", "x_tf must hold ", repeats,
             " copies of the ", x.size(0), " originals, got ", eng::shape_str(x_tf.shape()));
   eng::Tensor z;  // [S, r*B, k]: row d*B + i pairs with copy d of image i
@@ -81,9 +81,9 @@ Evaluation evaluation_from_json(const eng::Json& j) {
 }
 }  // namespace
 
-Trainer::Trainer(models::ClusterNet& net, const Recipe& recipe,
-                 const eng::data::Dataset& train_set, const eng::data::Dataset& eval_set,
-                 eng::data::TransformSet transforms, TrainOptions options)
+Trainer::Trainer(models::ClusterNet& net, const Recipe& recipe, const eng::data::Dataset& train_set,
+                 const eng::data::Dataset& eval_set, eng::data::TransformSet transforms,
+                 TrainOptions options)
     : net_(net),
       recipe_(recipe),
       train_(train_set),
@@ -123,8 +123,8 @@ Evaluation Trainer::evaluate() {
   for (int64_t begin = 0; begin < n; begin += opt_.eval_batch) {
     int64_t end = std::min(n, begin + opt_.eval_batch);
     eng::Tensor x = eng::data::transform_range(eval_, tf_, begin, end, opt_.loader_workers);
-    eng::Tensor z = net_.head("head_b", net_.features(x.to(net_.device()),
-                                                      eng::BatchNormMode::EvalBatchStats));
+    eng::Tensor z =
+        net_.head("head_b", net_.features(x.to(net_.device()), eng::BatchNormMode::EvalBatchStats));
     std::vector<float> p = z.to_vector();  // [S, n, k]
     const int64_t rows = end - begin;
     for (int s = 0; s < hb.subheads; ++s)
@@ -152,8 +152,10 @@ void Trainer::save_checkpoint(const Position& pos, const std::vector<EpochRecord
   if (opt_.out_dir.empty()) return;
   std::filesystem::create_directories(opt_.out_dir);
   eng::NamedTensors tensors;
-  for (const eng::NamedTensor& p : net_.parameters()) tensors.push_back({p.name, p.tensor.to(eng::Device::CPU)});
-  for (const eng::NamedTensor& s : adam_.export_state()) tensors.push_back({s.name, s.tensor.to(eng::Device::CPU)});
+  for (const eng::NamedTensor& p : net_.parameters())
+    tensors.push_back({p.name, p.tensor.to(eng::Device::CPU)});
+  for (const eng::NamedTensor& s : adam_.export_state())
+    tensors.push_back({s.name, s.tensor.to(eng::Device::CPU)});
   eng::Json state = eng::Json::object();
   state.set("dataset", recipe_.dataset);
   state.set("network", net_.name());
@@ -189,8 +191,8 @@ bool Trainer::load_checkpoint(Position& pos, std::vector<EpochRecord>& history) 
   eng::NamedTensors params = net_.parameters();
   for (eng::NamedTensor& p : params) {
     eng::Tensor saved = eng::find_named(ck.tensors, p.name);
-    ENG_CHECK(saved.shape() == p.tensor.shape(), "train", checkpoint_path(), ": tensor ",
-              p.name, " has shape ", eng::shape_str(saved.shape()), ", the model expects ",
+    ENG_CHECK(saved.shape() == p.tensor.shape(), "train", checkpoint_path(), ": tensor ", p.name,
+              " has shape ", eng::shape_str(saved.shape()), ", the model expects ",
               eng::shape_str(p.tensor.shape()));
     eng::Tensor on_device = saved.to(p.tensor.device());
     eng::device_copy(p.tensor.raw(), p.tensor.device(), on_device.raw(), on_device.device(),
@@ -244,7 +246,8 @@ TrainResult Trainer::run() {
   lo.seed = opt_.seed;
   eng::data::BatchLoader loader(train_, tf_, lo);
   int64_t steps_per_pass = loader.steps_per_epoch();
-  if (opt_.max_steps_per_pass > 0) steps_per_pass = std::min(steps_per_pass, opt_.max_steps_per_pass);
+  if (opt_.max_steps_per_pass > 0)
+    steps_per_pass = std::min(steps_per_pass, opt_.max_steps_per_pass);
   const int passes = static_cast<int>(recipe_.schedule.size());
   const int64_t steps_per_epoch = steps_per_pass * passes;
   const int64_t pairs_per_step = int64_t(recipe_.batch) * recipe_.repeats;
@@ -276,7 +279,8 @@ TrainResult Trainer::run() {
         }
         bar.update(pos.total_steps, pos.epoch + 1, opt_.epochs, head, mean_loss,
                    pairs_per_step / seconds_since(t0));
-        if (opt_.checkpoint_every_s > 0 && seconds_since(last_checkpoint) >= opt_.checkpoint_every_s) {
+        if (opt_.checkpoint_every_s > 0 &&
+            seconds_since(last_checkpoint) >= opt_.checkpoint_every_s) {
           save_checkpoint(pos, result.history);
           last_checkpoint = Clock::now();
         }

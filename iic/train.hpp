@@ -25,9 +25,9 @@
 #include <vector>
 
 #include "data/augment.hpp"
+#include "data/dataset.hpp"
 #include "data/loader.hpp"
 #include "engine/adam.hpp"
-#include "data/dataset.hpp"
 #include "engine/json.hpp"
 #include "iic/protocol.hpp"
 #include "models/cluster_net.hpp"
@@ -36,33 +36,33 @@ namespace iic {
 
 struct TrainOptions {
   int epochs = 1;
-  double time_budget_s = 0;        // stop (with a checkpoint) after this much training; 0 = none
+  double time_budget_s = 0;  // stop (with a checkpoint) after this much training; 0 = none
   uint64_t seed = 0;
-  bool shuffle = true;             // false: the datasets' own order, as the authors
+  bool shuffle = true;  // false: the datasets' own order, as the authors
   int loader_workers = 1;
   bool identical_work = false;
   int64_t max_steps_per_pass = 0;  // 0: full passes; else at most this many steps per pass
   int64_t eval_batch = 700;
-  int64_t eval_limit = 0;          // 0: evaluate on the whole eval set; else its first N images
-  std::string out_dir;             // checkpoints go here; "" = no checkpoints
+  int64_t eval_limit = 0;  // 0: evaluate on the whole eval set; else its first N images
+  std::string out_dir;     // checkpoints go here; "" = no checkpoints
   double checkpoint_every_s = 600;
   bool resume = false;
-  bool progress = true;            // a progress bar on stderr
+  bool progress = true;  // a progress bar on stderr
 };
 
 struct Evaluation {
-  std::vector<double> subhead_acc;   // head B sub-heads, one-to-one accuracy
-  std::vector<double> subhead_loss;  // their mean training loss over the epoch
-  int selected = 0;                  // index of the lowest-loss sub-head
+  std::vector<double> subhead_acc;                     // head B sub-heads, one-to-one accuracy
+  std::vector<double> subhead_loss;                    // their mean training loss over the epoch
+  int selected = 0;                                    // index of the lowest-loss sub-head
   double selected_acc = 0, mean_acc = 0, std_acc = 0;  // std: population (numpy default)
 };
 
 struct EpochRecord {
-  int epoch = 0;               // epochs completed
-  double epochs_done = 0;      // training steps / steps of a full epoch of the schedule
-  bool partial = false;        // the time budget ended the run inside this epoch
-  int64_t steps = 0;           // training steps completed
-  double train_seconds = 0;    // wall time spent training (evaluation excluded)
+  int epoch = 0;             // epochs completed
+  double epochs_done = 0;    // training steps / steps of a full epoch of the schedule
+  bool partial = false;      // the time budget ended the run inside this epoch
+  int64_t steps = 0;         // training steps completed
+  double train_seconds = 0;  // wall time spent training (evaluation excluded)
   Evaluation eval;
 };
 
@@ -78,8 +78,8 @@ struct TrainResult {
 // the graph recorded. identical_work: the originals go through the network r times, as the
 // authors' code does; otherwise once, with the outputs repeated (same value and gradients).
 eng::Tensor subhead_losses(const models::ClusterNet& net, const std::string& head,
-                           const eng::Tensor& x, const eng::Tensor& x_tf, int repeats,
-                           float lambda, bool identical_work);
+                           const eng::Tensor& x, const eng::Tensor& x_tf, int repeats, float lambda,
+                           bool identical_work);
 
 eng::Json to_json(const Evaluation& e);
 eng::Json to_json(const EpochRecord& r);
@@ -101,9 +101,9 @@ class Trainer {
  private:
   // Where the run stands: enough to resume exactly.
   struct Position {
-    int epoch = 0;      // epochs completed
-    int pass = 0;       // head passes completed within the epoch
-    int64_t step = 0;   // steps completed within the pass
+    int epoch = 0;     // epochs completed
+    int pass = 0;      // head passes completed within the epoch
+    int64_t step = 0;  // steps completed within the pass
     int64_t total_steps = 0;
     double train_seconds = 0;
     std::vector<double> loss_sum;  // head-B sub-head losses summed over this epoch

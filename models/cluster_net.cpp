@@ -12,8 +12,10 @@ int ClusterNet::add_parameter(const std::string& name, const eng::Shape& shape) 
 
 void ClusterNet::add_heads(const std::string& head_name, int64_t in_features, int k, int subheads,
                            eng::Rng& rng) {
-  ENG_CHECK(k >= 1 && subheads >= 1, "model", "head ", head_name, " needs k >= 1 and >= 1 "
-            "sub-heads, got k = ", k, ", sub-heads = ", subheads);
+  ENG_CHECK(k >= 1 && subheads >= 1, "model", "head ", head_name,
+            " needs k >= 1 and >= 1 "
+            "sub-heads, got k = ",
+            k, ", sub-heads = ", subheads);
   ClusterHeads h{head_name, in_features, k, subheads, static_cast<int>(params_.size())};
   for (int j = 0; j < subheads; ++j) {
     std::string prefix = head_name + ".sub" + std::to_string(j);
@@ -64,9 +66,9 @@ eng::Tensor ClusterHeads::forward(const eng::NamedTensors& params,
   }
   eng::Tensor w = subheads == 1 ? ws[0] : eng::concat(ws, 0);
   eng::Tensor b = subheads == 1 ? bs[0] : eng::concat(bs, 0);
-  eng::Tensor logits = eng::linear(features, w, b);                    // [N, S*k]
+  eng::Tensor logits = eng::linear(features, w, b);                              // [N, S*k]
   eng::Tensor per_head = eng::reshape(logits, {features.size(0), subheads, k});  // [N, S, k]
-  return eng::softmax(eng::permute(per_head, {1, 0, 2}), 2);          // [S, N, k]
+  return eng::softmax(eng::permute(per_head, {1, 0, 2}), 2);                     // [S, N, k]
 }
 
 }  // namespace models

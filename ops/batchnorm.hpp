@@ -22,9 +22,9 @@ struct BatchNormParams {
   BatchNormMode mode = BatchNormMode::Train;
   float eps = 1e-5f;
   float momentum = 0.1f;
-  bool relu = false;     // fuse a ReLU after the affine transform
-  Tensor running_mean;   // [C] or undefined
-  Tensor running_var;    // [C] or undefined
+  bool relu = false;    // fuse a ReLU after the affine transform
+  Tensor running_mean;  // [C] or undefined
+  Tensor running_var;   // [C] or undefined
 };
 
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
@@ -48,12 +48,11 @@ struct BatchNormGrads {
   Tensor dx, dgamma, dbeta;
 };
 
-#define ENG_BATCHNORM_KERNELS                                                            \
-  Tensor batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,    \
-                            const BatchNormParams& p, BatchNormSaved* saved);            \
-  BatchNormGrads batch_norm_backward(const Tensor& x, const Tensor& gamma,              \
-                                     const Tensor& dy, const BatchNormParams& p,         \
-                                     const BatchNormSaved& saved);
+#define ENG_BATCHNORM_KERNELS                                                                \
+  Tensor batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,        \
+                            const BatchNormParams& p, BatchNormSaved* saved);                \
+  BatchNormGrads batch_norm_backward(const Tensor& x, const Tensor& gamma, const Tensor& dy, \
+                                     const BatchNormParams& p, const BatchNormSaved& saved);
 ENG_DECLARE_KERNELS(ENG_BATCHNORM_KERNELS)
 
 }  // namespace eng

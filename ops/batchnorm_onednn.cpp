@@ -44,8 +44,8 @@ struct Staging {
     shape = {x.size(0), x.size(1), x.numel() / (x.size(0) * x.size(1)), 1};
     const unsigned isa = unsigned(dnnl::get_effective_cpu_isa());
     const unsigned avx512 = unsigned(dnnl::cpu_isa::avx512_core);
-    md = tagged_desc(shape, (isa & avx512) == avx512 ? memory::format_tag::nChw16c
-                                                     : memory::format_tag::nChw8c);
+    md = tagged_desc(
+        shape, (isa & avx512) == avx512 ? memory::format_tag::nChw16c : memory::format_tag::nChw8c);
   }
   // t (x's shape, any layout) in the primitives' format.
   Tensor in(const Tensor& t) const {

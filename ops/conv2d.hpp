@@ -21,8 +21,7 @@ struct Conv2dParams {
 };
 
 // Validates shapes (names the op and the shapes on error) and returns y's shape.
-Shape conv2d_output_shape(const Tensor& x, const Tensor& w, const Tensor& b,
-                          const Conv2dParams& p);
+Shape conv2d_output_shape(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p);
 
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p);
 
@@ -30,10 +29,9 @@ struct Conv2dGrads {
   Tensor dx, dw, db;
 };
 
-#define ENG_CONV2D_KERNELS                                                                  \
-  Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,                  \
-                        const Conv2dParams& p);                                             \
-  Conv2dGrads conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy,           \
+#define ENG_CONV2D_KERNELS                                                                         \
+  Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p); \
+  Conv2dGrads conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy,                  \
                               const Conv2dParams& p, bool need_dx, bool need_dw, bool need_db);
 ENG_DECLARE_KERNELS(ENG_CONV2D_KERNELS)
 

@@ -147,7 +147,8 @@ inline void gemm_rowmajor(const char* op, bool ta, bool tb, int64_t m, int64_t n
             K = as_int(k, op, "inner size");
   as_int(batch, op, "batch");
   const float alpha = 1.0f;
-  const cublasComputeType_t compute = tf32().matmul ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  const cublasComputeType_t compute =
+      tf32().matmul ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   ENG_CUBLAS_CHECK(op, cublasGemmStridedBatchedEx(
                            cublas(), tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
                            N, M, K, &alpha, b, CUDA_R_32F, tb ? K : N, (long long)k * n, a,

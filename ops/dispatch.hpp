@@ -20,27 +20,32 @@
   throw ::eng::Error("this build has no CUDA support (configure with ENG_CUDA=ON)");
 #endif
 
-#define ENG_DISPATCH3(x, call)                          \
-  switch (::eng::pick_kernel(x)) {                      \
-    case ::eng::Kernel::OneDNN: ENG_IF_ONEDNN(call)     \
-    case ::eng::Kernel::CUDA: ENG_IF_CUDA(call)         \
-    default: return ::eng::ref::call;                   \
+#define ENG_DISPATCH3(x, call)     \
+  switch (::eng::pick_kernel(x)) { \
+    case ::eng::Kernel::OneDNN:    \
+      ENG_IF_ONEDNN(call)          \
+    case ::eng::Kernel::CUDA:      \
+      ENG_IF_CUDA(call)            \
+    default:                       \
+      return ::eng::ref::call;     \
   }
 
-#define ENG_DISPATCH2(x, call)                          \
-  switch (::eng::pick_kernel(x)) {                      \
-    case ::eng::Kernel::CUDA: ENG_IF_CUDA(call)         \
-    default: return ::eng::ref::call;                   \
+#define ENG_DISPATCH2(x, call)     \
+  switch (::eng::pick_kernel(x)) { \
+    case ::eng::Kernel::CUDA:      \
+      ENG_IF_CUDA(call)            \
+    default:                       \
+      return ::eng::ref::call;     \
   }
 
 // Declare an op's kernel set in each backend namespace that exists in this build.
-#define ENG_DECLARE_KERNELS(DECL)   \
-  namespace ref {                   \
-  DECL                              \
-  }                                 \
-  namespace onednn {                \
-  DECL                              \
-  }                                 \
-  namespace cuda {                  \
-  DECL                              \
+#define ENG_DECLARE_KERNELS(DECL) \
+  namespace ref {                 \
+  DECL                            \
+  }                               \
+  namespace onednn {              \
+  DECL                            \
+  }                               \
+  namespace cuda {                \
+  DECL                            \
   }

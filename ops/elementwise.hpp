@@ -30,10 +30,10 @@ Tensor clamp_min(const Tensor& x, float lo);
 // Kernels. binary_forward broadcasts; unary_forward applies op with scalar s (ignored by Log);
 // unary_backward gives dx from x and dy (for Log: dy / x; ClampMin: dy where x >= s else 0;
 // scalar ops are handled in the op itself). sum_to reduces a broadcast gradient back to `shape`.
-#define ENG_ELEMENTWISE_KERNELS                                                          \
-  Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b);                  \
-  Tensor unary_forward(UnaryOp op, const Tensor& x, float s);                            \
-  Tensor unary_backward(UnaryOp op, const Tensor& x, const Tensor& dy, float s);         \
+#define ENG_ELEMENTWISE_KERNELS                                                  \
+  Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b);          \
+  Tensor unary_forward(UnaryOp op, const Tensor& x, float s);                    \
+  Tensor unary_backward(UnaryOp op, const Tensor& x, const Tensor& dy, float s); \
   Tensor sum_to(const Tensor& g, const Shape& shape);
 ENG_DECLARE_KERNELS(ENG_ELEMENTWISE_KERNELS)
 

@@ -12,10 +12,10 @@ struct LinearGrads {
   Tensor dx, dw, db;
 };
 
-#define ENG_LINEAR_KERNELS                                                                  \
-  Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b);                 \
-  LinearGrads linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy,           \
-                              bool need_dx, bool need_dw, bool need_db);
+#define ENG_LINEAR_KERNELS                                                                      \
+  Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b);                     \
+  LinearGrads linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, bool need_dx, \
+                              bool need_dw, bool need_db);
 ENG_DECLARE_KERNELS(ENG_LINEAR_KERNELS)
 
 }  // namespace eng

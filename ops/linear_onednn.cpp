@@ -38,8 +38,8 @@ IpForward::primitive_desc forward_pd(const Dims& d, bool bias) {
 Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
   static PrimitiveCache<CachedPrimitive<IpForward>> cache;
   const Dims d{x.size(0), x.size(1), w.size(0)};
-  auto& f =
-      cache.get(d.key(b.defined()), [&] { return CachedPrimitive<IpForward>(forward_pd(d, b.defined())); });
+  auto& f = cache.get(d.key(b.defined()),
+                      [&] { return CachedPrimitive<IpForward>(forward_pd(d, b.defined())); });
   const Tensor xs = to_desc(x, f.pd.src_desc());
   const Tensor ws = to_desc(w, f.pd.weights_desc());
   const Tensor bs = b.defined() ? to_desc(b, f.pd.bias_desc()) : Tensor();
@@ -67,8 +67,8 @@ LinearGrads linear_backward(const Tensor& x, const Tensor& w, const Tensor& dy, 
     const Tensor ws = to_desc(w, p.pd.weights_desc());
     g.dx = tensor_for(d.x(), p.pd.diff_src_desc());
     run(p.prim, {{DNNL_ARG_DIFF_DST, memory_of(dys)},
-                     {DNNL_ARG_WEIGHTS, memory_of(ws)},
-                     {DNNL_ARG_DIFF_SRC, memory_of(g.dx)}});
+                 {DNNL_ARG_WEIGHTS, memory_of(ws)},
+                 {DNNL_ARG_DIFF_SRC, memory_of(g.dx)}});
   }
   if (need_dw || need_db) {  // one primitive computes both
     static PrimitiveCache<CachedPrimitive<IpBackwardWeights>> cache;

@@ -26,10 +26,9 @@ Tensor max_pool2d(const Tensor& x, const Pool2dParams& p);
 Tensor avg_pool2d(const Tensor& x, const Pool2dParams& p);
 
 // workspace: what a backend needs for the backward pass (argmax indices...); may stay undefined.
-#define ENG_POOL2D_KERNELS                                                                   \
-  Tensor pool2d_forward(PoolKind kind, const Tensor& x, const Pool2dParams& p,               \
-                        Tensor* workspace);                                                  \
-  Tensor pool2d_backward(PoolKind kind, const Tensor& x, const Tensor& y, const Tensor& dy,  \
+#define ENG_POOL2D_KERNELS                                                                         \
+  Tensor pool2d_forward(PoolKind kind, const Tensor& x, const Pool2dParams& p, Tensor* workspace); \
+  Tensor pool2d_backward(PoolKind kind, const Tensor& x, const Tensor& y, const Tensor& dy,        \
                          const Tensor& workspace, const Pool2dParams& p);
 ENG_DECLARE_KERNELS(ENG_POOL2D_KERNELS)
 

@@ -18,8 +18,8 @@ Tensor mean(const Tensor& x);
 
 // dims: sorted, unique, non-negative. The output keeps the reduced dimensions as size 1.
 // broadcast_to expands size-1 dimensions of g (same rank as shape) to shape.
-#define ENG_REDUCE_KERNELS                                               \
-  Tensor sum_forward(const Tensor& x, const std::vector<int>& dims);     \
+#define ENG_REDUCE_KERNELS                                           \
+  Tensor sum_forward(const Tensor& x, const std::vector<int>& dims); \
   Tensor broadcast_to(const Tensor& g, const Shape& shape);
 ENG_DECLARE_KERNELS(ENG_REDUCE_KERNELS)
 

@@ -21,10 +21,10 @@ Tensor transpose(const Tensor& x, int d0, int d1);
 Tensor concat(const std::vector<Tensor>& xs, int dim);
 Tensor slice(const Tensor& x, int dim, int64_t start, int64_t length);
 
-#define ENG_SHAPE_KERNELS                                                                  \
-  Tensor permute_forward(const Tensor& x, const std::vector<int>& dims);                   \
-  Tensor concat_forward(const std::vector<Tensor>& xs, int dim);                           \
-  Tensor slice_forward(const Tensor& x, int dim, int64_t start, int64_t length);           \
+#define ENG_SHAPE_KERNELS                                                        \
+  Tensor permute_forward(const Tensor& x, const std::vector<int>& dims);         \
+  Tensor concat_forward(const std::vector<Tensor>& xs, int dim);                 \
+  Tensor slice_forward(const Tensor& x, int dim, int64_t start, int64_t length); \
   Tensor slice_backward(const Tensor& dy, const Shape& x_shape, int dim, int64_t start);
 ENG_DECLARE_KERNELS(ENG_SHAPE_KERNELS)
 

@@ -8,8 +8,8 @@ namespace eng {
 
 Tensor softmax(const Tensor& x, int dim);
 
-#define ENG_SOFTMAX_KERNELS                          \
-  Tensor softmax_forward(const Tensor& x, int dim);  \
+#define ENG_SOFTMAX_KERNELS                         \
+  Tensor softmax_forward(const Tensor& x, int dim); \
   Tensor softmax_backward(const Tensor& y, const Tensor& dy, int dim);
 ENG_DECLARE_KERNELS(ENG_SOFTMAX_KERNELS)
 

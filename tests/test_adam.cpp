@@ -238,8 +238,9 @@ BOOST_AUTO_TEST_CASE(misuse_is_reported) {
              std::string::npos);
   NamedTensors wrong_shape = st;
   wrong_shape[1].tensor = Tensor::zeros({6});
-  BOOST_TEST(error_of([&] { adam.import_state(wrong_shape); }).find("'adam.v.p' is float32 cpu [6]") !=
-             std::string::npos);
+  BOOST_TEST(error_of([&] {
+               adam.import_state(wrong_shape);
+             }).find("'adam.v.p' is float32 cpu [6]") != std::string::npos);
   NamedTensors bad_step = st;
   bad_step[2].tensor = Tensor::from_vector({1}, {2.5f});
   BOOST_TEST(error_of([&] { adam.import_state(bad_step); }).find("whole number of steps") !=

@@ -43,8 +43,8 @@ Tensor total(const Tensor& a) {
 
 BOOST_AUTO_TEST_CASE(shared_subexpression_accumulates) {
   Tensor x = Tensor::from_vector({1}, {2.0f}).set_requires_grad(true);
-  Tensor h = scale(x, 3.0f);             // h = 3x, used twice
-  Tensor y = plus(scale(h, 2.0f), h);    // y = 6x + 3x = 9x
+  Tensor h = scale(x, 3.0f);           // h = 3x, used twice
+  Tensor y = plus(scale(h, 2.0f), h);  // y = 6x + 3x = 9x
   y.backward();
   BOOST_TEST(x.grad().item() == 9.0f);
 }
@@ -102,9 +102,8 @@ BOOST_AUTO_TEST_CASE(misuse_is_reported) {
   BOOST_CHECK_THROW(Tensor().shape(), eng::Error);
   // a node that returns a gradient of the wrong shape is caught
   Tensor z = Tensor::from_vector({1}, {0.0f});
-  eng::record(z, "broken", {v}, [](const Tensor&) {
-    return std::vector<Tensor>{Tensor::zeros({3})};
-  });
+  eng::record(z, "broken", {v},
+              [](const Tensor&) { return std::vector<Tensor>{Tensor::zeros({3})}; });
   BOOST_CHECK_THROW(z.backward(), eng::Error);
 }
 

@@ -19,7 +19,6 @@ using eng::BatchNormParams;
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
-using testing::all_cpu_backends;
 using testing::expect_error;
 
 namespace {
@@ -108,7 +107,7 @@ BOOST_AUTO_TEST_CASE(hand_values_and_running_statistics) {
   };
   const double batch_mean[2] = {3, 2}, batch_var[2] = {3.5, 4};
   const double run_mean[2] = {1, -2}, run_var[2] = {1, 2};
-  for (CpuBackend b : all_cpu_backends())
+  for (CpuBackend b : testing::all_cpu_backends())
     for (bool relu : {false, true}) {
       eng::CpuBackendGuard guard(b);
       const std::string on =
@@ -143,7 +142,7 @@ BOOST_AUTO_TEST_CASE(one_d_and_two_d_inputs_pool_over_batch_and_space) {
   const std::vector<float> v{1, 3, 5, 7};
   std::vector<float> want;
   for (float a : v) want.push_back(float((a - 4.0) / std::sqrt(5.0 + 1e-5)));
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     for (const Shape& s : {Shape{2, 1, 2}, Shape{2, 1, 1, 2}}) {
       BatchNormParams p;
@@ -173,7 +172,7 @@ BOOST_AUTO_TEST_CASE(gradcheck_every_mode_rank_and_backend) {
     for (bool relu : {false, true}) {
       Tensor x = relu ? away_from_zero(s, rng) : testing::randn(s, rng, 2.0f);
       Tensor beta = relu ? Tensor::zeros({3}) : ch.beta, rm = relu ? Tensor::zeros({3}) : ch.rm;
-      for (CpuBackend b : all_cpu_backends())
+      for (CpuBackend b : testing::all_cpu_backends())
         for (BatchNormMode mode : kModes) {
           eng::CpuBackendGuard guard(b);
           BatchNormParams p = params(mode, relu, rm, ch.rv);
@@ -213,7 +212,7 @@ BOOST_AUTO_TEST_CASE(reruns_are_bit_for_bit) {
   const Shape s{3, 17, 5, 5};
   Channels ch(17, rng);
   Tensor x = testing::randn(s, rng), seed = testing::randn(s, rng);
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     Result first =
         run(b, x, ch.gamma, ch.beta, params(BatchNormMode::Train, true, ch.rm, ch.rv), seed);
     Result again =
@@ -326,7 +325,7 @@ BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
   half.running_mean = Tensor::zeros({3});
   wrong_var.running_mean = Tensor::zeros({3});
   wrong_var.running_var = Tensor::zeros({4});
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     expect_error(bn(Tensor::zeros({3}), g3, b3, train), {"batch_norm", "2-D", "4-D", "[3]"});
     expect_error(bn(Tensor::zeros({1, 3, 2, 2, 2}), g3, b3, train),

@@ -19,7 +19,6 @@
 
 using eng::Json;
 using eng::Tensor;
-using testing::all_cpu_backends;
 using testing::expect_error;
 using testing::max_abs;
 using testing::tensor_of;
@@ -110,7 +109,7 @@ Tensor random_probs(int64_t s, int64_t n, int64_t k, eng::Rng& rng) {
 BOOST_AUTO_TEST_CASE(golden_values_on_every_cpu_backend) {
   BOOST_REQUIRE(golden()["cases"].size() == 4u);
   BOOST_TEST(golden()["conventions"]["EPS"].as_number() == double(iic::kIicEps));
-  for (eng::CpuBackend b : all_cpu_backends()) {
+  for (eng::CpuBackend b : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     for (const Json& c : golden()["cases"].as_array())
       check_golden_case(c, eng::Device::CPU,
@@ -171,12 +170,17 @@ BOOST_AUTO_TEST_CASE(finite_differences_through_softmax) {
 BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
   Tensor a = Tensor::full({4, 3}, 1.0f / 3), b = Tensor::full({4, 2}, 0.5f);
   expect_error([&] { iic::iic_loss(a, b); },
-      {"iic_loss: z and z_tf must have the same shape, got [4, 3] and [4, 2]"});
+               {"iic_loss: z and z_tf must have the same shape, got [4, 3] and [4, 2]"});
   expect_error([&] { iic::iic_loss(Tensor::full({12}, 0.1f), Tensor::full({12}, 0.1f)); },
-      {"iic_loss: z must be 2-D, got [12]"});
+               {"iic_loss: z must be 2-D, got [12]"});
   expect_error([&] { iic::iic_loss(a, Tensor()); }, {"z_tf is undefined"});
-  expect_error([&] { iic::iic_loss(Tensor::zeros({0, 3}), Tensor::zeros({0, 3})); }, {"empty input [0, 3]"});
-  expect_error([&] { iic::iic_loss_subheads(a, a); }, {"iic_loss_subheads: z must be 3-D, got [4, 3]"});
+  expect_error(
+      [&] {
+        iic::iic_loss(Tensor::zeros({0, 3}), Tensor::zeros({0, 3}));
+      },
+      {"empty input [0, 3]"});
+  expect_error([&] { iic::iic_loss_subheads(a, a); },
+               {"iic_loss_subheads: z must be 3-D, got [4, 3]"});
   expect_error(
       [&] {
         iic::iic_loss_terms(Tensor::zeros({1, 2, 3, 4}), Tensor::zeros({1, 2, 3, 4}));

@@ -13,7 +13,6 @@
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
-using testing::all_cpu_backends;
 using testing::check_matches;
 using testing::expect_error;
 
@@ -71,7 +70,7 @@ void compare_backends(int64_t n, int64_t in, int64_t out, bool bias, bool gx, bo
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(small_layer_by_hand) {
-  for (CpuBackend be : all_cpu_backends()) {
+  for (CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     Tensor x = Tensor::from_vector({2, 2}, {1, 2, 3, 4});
     Tensor w = Tensor::from_vector({3, 2}, {1, 0, 0, 1, 1, 1});
@@ -88,7 +87,7 @@ BOOST_AUTO_TEST_CASE(small_layer_by_hand) {
 }
 
 BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
-  for (CpuBackend be : all_cpu_backends()) {
+  for (CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     const std::string tag = be == CpuBackend::Reference ? " ref" : " fast";
     auto lin = [](const std::vector<Tensor>& v) { return eng::linear(v[0], v[1], v[2]); };

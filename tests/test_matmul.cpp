@@ -13,8 +13,6 @@
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
-using testing::all_cpu_backends;
-using testing::check_matches;
 using testing::expect_error;
 
 namespace {
@@ -99,7 +97,7 @@ BOOST_AUTO_TEST_CASE(reference_kernel_matches_definition) {
 }
 
 BOOST_AUTO_TEST_CASE(small_product_by_hand) {
-  for (CpuBackend be : all_cpu_backends()) {
+  for (CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     Tensor a = Tensor::from_vector({2, 3}, {1, 2, 3, 4, 5, 6});
     Tensor b = Tensor::from_vector({3, 2}, {1, 0, 0, 1, 1, 1});
@@ -109,7 +107,7 @@ BOOST_AUTO_TEST_CASE(small_product_by_hand) {
 }
 
 BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
-  for (CpuBackend be : all_cpu_backends()) {
+  for (CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     const std::string tag = be == CpuBackend::Reference ? " ref" : " fast";
     auto mm = [](const std::vector<Tensor>& v) { return eng::matmul(v[0], v[1]); };
@@ -141,7 +139,7 @@ BOOST_AUTO_TEST_CASE(fast_backends_match_reference_on_awkward_shapes) {
     Tensor a = testing::randn(c.a(), rng), b = testing::randn(c.b(), rng);
     Tensor ref = run_kernel(CpuBackend::Reference, a, b, c.ta, c.tb);
     for (CpuBackend be : testing::fast_cpu_backends())
-      check_matches(run_kernel(be, a, b, c.ta, c.tb), ref, c.name());
+      testing::check_matches(run_kernel(be, a, b, c.ta, c.tb), ref, c.name());
   }
 }
 
@@ -166,13 +164,13 @@ BOOST_AUTO_TEST_CASE(fast_backends_match_reference_through_autograd) {
       std::vector<Tensor> got = run(be);
       const char* names[] = {"y", "da", "db"};
       for (size_t i = 0; i < ref.size(); ++i)
-        check_matches(got[i], ref[i], eng::shape_str(sa) + " " + names[i]);
+        testing::check_matches(got[i], ref[i], eng::shape_str(sa) + " " + names[i]);
     }
   }
 }
 
 BOOST_AUTO_TEST_CASE(only_operands_that_require_grad_get_one) {
-  for (CpuBackend be : all_cpu_backends()) {
+  for (CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     eng::Rng rng(9);
     Tensor a = testing::randn({4, 3}, rng).set_requires_grad(true);

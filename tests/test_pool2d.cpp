@@ -14,7 +14,6 @@ using eng::Pool2dParams;
 using eng::PoolKind;
 using eng::Shape;
 using eng::Tensor;
-using testing::all_cpu_backends;
 using testing::expect_error;
 
 namespace {
@@ -64,7 +63,7 @@ const std::vector<Pool2dParams> kConfigs{
 BOOST_AUTO_TEST_CASE(hand_values) {
   using V = std::vector<float>;
   const float a = 4.0f / 9, e = 6.0f / 9;
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     Tensor x = iota({1, 1, 4, 4});
     BOOST_TEST(eng::max_pool2d(x, Pool2dParams::square(2, 2)).to_vector() == V({5, 7, 13, 15}),
@@ -87,7 +86,7 @@ BOOST_AUTO_TEST_CASE(hand_values) {
 
 BOOST_AUTO_TEST_CASE(max_gradient_goes_to_the_first_maximum) {
   // All-equal windows (a ReLU's zeros): row-major first cell of each (clipped) window.
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     Result r = run(b, PoolKind::Max, Tensor::zeros({1, 1, 2, 2}), Pool2dParams::square(2, 2));
     BOOST_TEST(r.dx.to_vector() == std::vector<float>({1, 0, 0, 0}),
                boost::test_tools::per_element());
@@ -100,7 +99,7 @@ BOOST_AUTO_TEST_CASE(max_gradient_goes_to_the_first_maximum) {
 BOOST_AUTO_TEST_CASE(gradcheck_every_config_and_backend) {
   eng::Rng rng(21);
   Tensor x = testing::randn({2, 3, 5, 6}, rng);
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     for (PoolKind kind : {PoolKind::Max, PoolKind::Avg})
       for (const Pool2dParams& p : kConfigs)
@@ -173,7 +172,7 @@ BOOST_AUTO_TEST_CASE(onednn_max_backward_without_its_workspace_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
   Tensor x = Tensor::zeros({1, 2, 4, 4});
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     expect_error(
         [] {

@@ -11,7 +11,6 @@
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
-using testing::all_cpu_backends;
 using testing::expect_error;
 
 namespace {
@@ -34,7 +33,7 @@ Result run(CpuBackend b, const Tensor& x, const Tensor& seed) {
 
 BOOST_AUTO_TEST_CASE(hand_values_and_zero_gradient_at_the_kink) {
   Tensor x = Tensor::from_vector({2, 3}, {-2.0f, -0.0f, 0.0f, 0.5f, 3.0f, -1e-30f});
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     Result r = run(b, x, Tensor::full({2, 3}, 1.0f));
     BOOST_TEST(r.y.to_vector() == std::vector<float>({0, 0, 0, 0.5f, 3.0f, 0}),
                boost::test_tools::per_element());
@@ -46,7 +45,7 @@ BOOST_AUTO_TEST_CASE(hand_values_and_zero_gradient_at_the_kink) {
 BOOST_AUTO_TEST_CASE(gradcheck_every_backend) {
   eng::Rng rng(7);
   Tensor x = testing::randn({2, 3, 4, 5}, rng);
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     testing::gradcheck("relu", [](const std::vector<Tensor>& in) { return eng::relu(in[0]); }, {x});
   }
@@ -93,7 +92,7 @@ BOOST_AUTO_TEST_CASE(onednn_keeps_blocked_layouts) {
 #endif
 
 BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {
-  for (CpuBackend b : all_cpu_backends()) {
+  for (CpuBackend b : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(b);
     expect_error([] { eng::relu(Tensor()); }, {"relu", "undefined"});
     expect_error([] { eng::relu(Tensor::zeros({0, 3})); }, {"relu", "empty", "[0, 3]"});

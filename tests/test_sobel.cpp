@@ -9,7 +9,6 @@
 
 using eng::Shape;
 using eng::Tensor;
-using testing::all_cpu_backends;
 
 namespace {
 
@@ -17,9 +16,11 @@ struct Golden {
   Tensor input, expected;
 };
 std::vector<Golden> golden_cases() {
+  const eng::Json golden = testing::load_golden("sobel.json");
   std::vector<Golden> cases;
-  for (const eng::Json& c : testing::load_golden("sobel.json")["cases"].as_array())
-    cases.push_back({testing::tensor_of(c["input_n1hw"]), testing::tensor_of(c["f64_output_n2hw"])});
+  for (const eng::Json& c : golden["cases"].as_array())
+    cases.push_back(
+        {testing::tensor_of(c["input_n1hw"]), testing::tensor_of(c["f64_output_n2hw"])});
   BOOST_REQUIRE_MESSAGE(!cases.empty(), "sobel.json has no cases");
   return cases;
 }
@@ -31,7 +32,7 @@ BOOST_AUTO_TEST_CASE(matches_golden_values) {
     Shape in = g.input.shape();
     BOOST_REQUIRE(in.size() == 4 && in[1] == 1);
     BOOST_TEST((g.expected.shape() == Shape{in[0], 2, in[2], in[3]}));
-    for (eng::CpuBackend be : all_cpu_backends()) {
+    for (eng::CpuBackend be : testing::all_cpu_backends()) {
       eng::CpuBackendGuard guard(be);
       // Inputs in [0, 1], six products with weights of size <= 2: float32 rounding ~1e-6.
       testing::check_close(eng::sobel(g.input), g.expected, 1e-5, 1e-5,
@@ -44,7 +45,7 @@ BOOST_AUTO_TEST_CASE(matches_golden_values) {
 BOOST_AUTO_TEST_CASE(gradient_flows_to_the_input_only) {
   eng::Rng rng(8);
   Tensor gray = testing::uniform({2, 1, 4, 5}, rng, 0.0f, 1.0f);
-  for (eng::CpuBackend be : all_cpu_backends()) {
+  for (eng::CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     testing::gradcheck("sobel", [](const std::vector<Tensor>& v) { return eng::sobel(v[0]); },
                        {gray});

@@ -15,7 +15,6 @@
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
-using testing::all_cpu_backends;
 using testing::expect_error;
 
 namespace {
@@ -60,7 +59,7 @@ void check_lines_sum_to_one(const Tensor& y, int dim, const std::string& what) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(values_by_hand) {
-  for (CpuBackend be : all_cpu_backends()) {
+  for (CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     // softmax([0, ln 3]) = [1/4, 3/4]; along dim 0 of a column the same.
     Tensor x = Tensor::from_vector({1, 2}, {0.0f, std::log(3.0f)});
@@ -78,7 +77,7 @@ BOOST_AUTO_TEST_CASE(stable_for_large_inputs) {
   // exp(1000) overflows float: only a max-subtracting softmax gives finite results, equal to
   // softmax of the shifted inputs.
   Tensor shifted = Tensor::from_vector({1, 4}, {0, 1, -1, 0.5f});
-  for (CpuBackend be : all_cpu_backends()) {
+  for (CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     Tensor want = eng::softmax(shifted, 1);
     for (float base : {1000.0f, -1000.0f}) {
@@ -97,7 +96,7 @@ BOOST_AUTO_TEST_CASE(stable_for_large_inputs) {
 }
 
 BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
-  for (CpuBackend be : all_cpu_backends()) {
+  for (CpuBackend be : testing::all_cpu_backends()) {
     eng::CpuBackendGuard guard(be);
     const std::string tag = be == CpuBackend::Reference ? " ref" : " fast";
     eng::Rng rng(5);

@@ -2,16 +2,16 @@
 // authors' full pass, a killed run resumes exactly, and a short MNIST run learns (accuracy far
 // above what a broken gradient or an untrained network reaches).
 #define BOOST_TEST_MODULE train
+#include <sys/wait.h>
+#include <unistd.h>
 #include <boost/test/unit_test.hpp>
 #include <csignal>
 #include <filesystem>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "data/mnist.hpp"
 #include "iic/train.hpp"
-#include "ops/reduce.hpp"
 #include "models/clusternet6c.hpp"
+#include "ops/reduce.hpp"
 #include "tests/testing.hpp"
 
 namespace fs = std::filesystem;
@@ -28,8 +28,8 @@ models::ClusterNet6cConfig small_config() {
 // The first n MNIST training images (the real data, shipped beside the project).
 eng::data::Dataset mnist_subset(int64_t n) {
   eng::data::DataRoot root{IIC_SHARED_DIR "/data", "test"};
-  eng::data::Dataset train = eng::data::load_mnist(root, eng::data::MnistSplit::Train,
-                                                   eng::data::Download::Never);
+  eng::data::Dataset train =
+      eng::data::load_mnist(root, eng::data::MnistSplit::Train, eng::data::Download::Never);
   std::vector<uint8_t> px(train.pixels().begin(), train.pixels().begin() + n * 28 * 28);
   std::vector<int> labels(train.labels().begin(), train.labels().begin() + n);
   return eng::data::Dataset("mnist-subset", n, 1, 28, 28, px, labels);
@@ -99,8 +99,8 @@ BOOST_AUTO_TEST_CASE(resume_child_process) {
   eng::data::Dataset data = mnist_subset(96);
   eng::Rng init(1);
   models::ClusterNet6c net(small_config(), init);
-  iic::Trainer(net, tiny_recipe(), data, data, eng::data::mnist_transforms(),
-               resume_options(dir)).run();
+  iic::Trainer(net, tiny_recipe(), data, data, eng::data::mnist_transforms(), resume_options(dir))
+      .run();
 }
 
 BOOST_AUTO_TEST_CASE(killed_run_resumes_exactly, *boost::unit_test::label("long")) {

@@ -209,7 +209,8 @@ inline void expect_error(const std::function<void()>& f, const std::vector<std::
 
 // ---- golden files ------------------------------------------------------------------------
 
-// A file of /work/shared/golden (see the README there), parsed.
+// A file of /work/shared/golden (see the README there), parsed. Keep the result in a variable
+// while reading into it: `for (x : load_golden(f)["cases"].as_array())` would dangle.
 inline eng::Json load_golden(const std::string& file) {
   return eng::Json::parse_file(std::string(IIC_SHARED_DIR) + "/golden/" + file);
 }

@@ -58,24 +58,22 @@ std::string pct(double v) {
 
 std::string row_line(const Row& r, const iic::ReferenceData& ref) {
   const iic::PaperRow* paper = ref.paper_row(r.recipe.table_name);
-  std::string paper_cols = paper ? pct(paper->lowest_loss) + " | " + pct(paper->mean) + " ± " +
-                                       pct(paper->std)
-                                 : "- | -";
+  std::string paper_cols =
+      paper ? pct(paper->lowest_loss) + " | " + pct(paper->mean) + " ± " + pct(paper->std)
+            : "- | -";
   if (r.status != "done" || r.result.history.empty())
-    return "| " + r.recipe.table_name + " | " + paper_cols + " | " + r.status +
-           " | | | | | |";
+    return "| " + r.recipe.table_name + " | " + paper_cols + " | " + r.status + " | | | | | |";
   const iic::EpochRecord& last = r.result.history.back();
   const iic::Evaluation& e = last.eval;
   auto authors = ref.at_epoch(r.recipe.table_name, static_cast<int>(last.epochs_done + 1e-9));
-  std::string authors_cols =
-      authors ? pct(authors->selected) + " / " + pct(authors->avg) + " (epoch " +
-                    std::to_string(authors->epochs_done) + ")"
-              : "-";
+  std::string authors_cols = authors ? pct(authors->selected) + " / " + pct(authors->avg) +
+                                           " (epoch " + std::to_string(authors->epochs_done) + ")"
+                                     : "-";
   char epochs[32];
   std::snprintf(epochs, sizeof epochs, "%.2f", last.epochs_done);
   return "| " + r.recipe.table_name + " | " + paper_cols + " | " + pct(e.selected_acc) + " | " +
-         pct(e.mean_acc) + " ± " + pct(e.std_acc) + " | " + epochs + " | " + authors_cols +
-         " | " + iic::format_duration(last.train_seconds) + " | " + r.machine + " |";
+         pct(e.mean_acc) + " ± " + pct(e.std_acc) + " | " + epochs + " | " + authors_cols + " | " +
+         iic::format_duration(last.train_seconds) + " | " + r.machine + " |";
 }
 
 std::string table(const std::vector<Row>& rows, const iic::ReferenceData& ref) {
@@ -135,8 +133,8 @@ Row run_dataset(const std::string& name, const iic::Cli& cli, const std::string&
                 eng::Device dev, int threads) {
   Row row{iic::authors_recipe(name), "", {}, describe_machine(dev, threads)};
   if (name != "mnist") {
-    row.status = "not available yet: " + row.recipe.network +
-                 " and the " + row.recipe.table_name + " reader arrive with the next issue";
+    row.status = "not available yet: " + row.recipe.network + " and the " + row.recipe.table_name +
+                 " reader arrive with the next issue";
     return row;
   }
   eng::data::DataRoot root = eng::data::resolve_data_root(cli.get("data", ""));
@@ -164,7 +162,8 @@ Row run_dataset(const std::string& name, const iic::Cli& cli, const std::string&
   opt.progress = !cli.flag("quiet");
   iic::Trainer trainer(net, row.recipe, data, data, eng::data::mnist_transforms(), opt);
   trainer.on_epoch = [&](const iic::EpochRecord& r) {
-    std::fprintf(stderr, "%s epoch %.2f: lowest-loss sub-head %d %.2f%%, mean %.2f%% ± %.2f, "
+    std::fprintf(stderr,
+                 "%s epoch %.2f: lowest-loss sub-head %d %.2f%%, mean %.2f%% ± %.2f, "
                  "%lld steps, %s training\n",
                  row.recipe.table_name.c_str(), r.epochs_done, r.eval.selected,
                  100 * r.eval.selected_acc, 100 * r.eval.mean_acc, 100 * r.eval.std_acc,
@@ -190,11 +189,11 @@ eng::Json row_json(const Row& r) {
 }
 
 int run(int argc, char** argv) {
-  iic::Cli cli(argc, argv,
-               {"dataset", "epochs", "time-budget", "data", "out", "seed", "threads",
-                "loader-threads", "device", "checkpoint-every", "steps-per-pass", "eval-limit",
-                "repo"},
-               {"resume", "no-shuffle", "identical-work", "quiet", "help"});
+  iic::Cli cli(
+      argc, argv,
+      {"dataset", "epochs", "time-budget", "data", "out", "seed", "threads", "loader-threads",
+       "device", "checkpoint-every", "steps-per-pass", "eval-limit", "repo"},
+      {"resume", "no-shuffle", "identical-work", "quiet", "help"});
   if (cli.flag("help")) {
     std::cout << kUsage;
     return 0;
@@ -208,8 +207,8 @@ int run(int argc, char** argv) {
   eng::Device dev = choose_device(cli.get("device", ""));
 
   std::string which = cli.get("dataset", "mnist");
-  std::vector<std::string> names = which == "all" ? iic::table1_datasets()
-                                                  : std::vector<std::string>{which};
+  std::vector<std::string> names =
+      which == "all" ? iic::table1_datasets() : std::vector<std::string>{which};
   std::vector<Row> rows;
   for (const std::string& name : names) {
     rows.push_back(run_dataset(name, cli, out, dev, eng::num_threads()));
@@ -223,11 +222,13 @@ int run(int argc, char** argv) {
   std::ofstream(out + "/results.json") << results.dump(2) << "\n";
   std::string t = table(rows, ref);
   std::ofstream(out + "/table1.md")
-      << "# Table 1 (unsupervised clustering accuracy, %)\n\n" << t
+      << "# Table 1 (unsupervised clustering accuracy, %)\n\n"
+      << t
       << "\nPlots accuracy_<dataset>.png: dark blue = ours (lowest-loss sub-head), light blue = "
          "ours (mean of sub-heads), orange = authors' log (selected sub-head), light orange = "
          "authors' log (mean); x = epochs, y = accuracy.\n";
-  std::cout << "\nTable 1 — unsupervised image clustering accuracy (%)\n\n" << t << "\n"
+  std::cout << "\nTable 1 — unsupervised image clustering accuracy (%)\n\n"
+            << t << "\n"
             << "written: " << out << "/results.json, " << out << "/table1.md, " << out
             << "/accuracy_<dataset>.png\n";
   return 0;
