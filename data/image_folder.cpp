@@ -11,17 +11,7 @@
 #include "data/augment.hpp"
 #include "engine/error.hpp"
 
-#define STB_IMAGE_STATIC  // private to this file: other code may bundle its own stb_image
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_ONLY_BMP
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#include <stb_image.h>
-#pragma GCC diagnostic pop
+#include <stb_image.h>  // implementation compiled once, in data/stb_impl.cpp
 
 namespace eng::data {
 namespace fs = std::filesystem;

@@ -1,14 +1,10 @@
 // plot.cpp — rasterise axes, grid, digits and polylines into an RGB buffer; save as PNG.
 #include "iic/plot.hpp"
 
+#include <stb_image_write.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb_image_write.h>
-#pragma GCC diagnostic pop
 
 #include "engine/error.hpp"
 

@@ -12,7 +12,6 @@
 #include "engine/autograd.hpp"
 
 namespace eng {
-namespace {
 
 const char* binary_name(BinaryOp op) {
   switch (op) {
@@ -27,6 +26,8 @@ const char* binary_name(BinaryOp op) {
   }
   return "binary";
 }
+
+namespace {
 
 Tensor binary_k(BinaryOp op, const Tensor& a, const Tensor& b) {
   ENG_DISPATCH2(a, binary_forward(op, a, b));

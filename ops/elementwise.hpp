@@ -17,6 +17,7 @@ enum class BinaryOp { Add, Sub, Mul, Div };
 enum class UnaryOp { Log, ClampMin, AddScalar, MulScalar };
 
 Shape broadcast_shape(const char* op, const Shape& a, const Shape& b);
+const char* binary_name(BinaryOp op);  // "add", "sub", "mul", "div" (for messages)
 
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);

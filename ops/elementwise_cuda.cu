@@ -32,20 +32,6 @@ struct DivF {
   __device__ float operator()(float a, float b) const { return a / b; }
 };
 
-const char* binary_name(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Add:
-      return "add";
-    case BinaryOp::Sub:
-      return "sub";
-    case BinaryOp::Mul:
-      return "mul";
-    case BinaryOp::Div:
-      return "div";
-  }
-  throw Error("binary op: unknown BinaryOp");
-}
-
 // Calls fn with the device functor of op.
 template <class Fn>
 void with_binary(BinaryOp op, Fn&& fn) {

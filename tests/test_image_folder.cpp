@@ -15,13 +15,7 @@
 #include "data/image_folder.hpp"
 #include "temp_files.hpp"
 
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#include <stb_image_write.h>
-#pragma GCC diagnostic pop
+#include <stb_image_write.h>  // implementation in data/stb_impl.cpp
 
 namespace fs = std::filesystem;
 using namespace eng::data;
