@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "data/sha256.hpp"
+#include "data/shell_command.hpp"
 #include "engine/error.hpp"
 
 namespace eng::data {
@@ -69,43 +70,6 @@ void verify_sha256(const std::vector<uint8_t>& bytes, const RemoteFile& file,
 }
 
 namespace {
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return q + "'";
-}
-
-bool have_program(const char* name) {
-  return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-// Downloads url to dest; on failure returns false and the tool's last message in `why`.
-bool fetch_url(const std::string& url, const std::string& dest, std::string& why) {
-  std::string cmd;
-  if (have_program("curl"))
-    cmd = "curl -fsSL --connect-timeout 20 --max-time 900 -o " + shell_quote(dest) + " " +
-          shell_quote(url) + " 2>&1";
-  else if (have_program("wget"))
-    cmd = "wget -q -T 20 -O " + shell_quote(dest) + " " + shell_quote(url) + " 2>&1";
-  else {
-    why = "neither curl nor wget is installed";
-    return false;
-  }
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) {
-    why = std::string("cannot run the download tool: ") + std::strerror(errno);
-    return false;
-  }
-  std::string out;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  int status = pclose(p);
-  if (status == 0) return true;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  why = out.empty() ? "exit status " + std::to_string(status) : out;
-  return false;
-}
-
 // Tries every mirror; returns the installed .gz path, or "" with the reasons in `failures`.
 std::string download_file(const fs::path& dir, const RemoteFile& file,
                           const std::vector<std::string>& mirrors, std::string& failures) {
@@ -113,7 +77,7 @@ std::string download_file(const fs::path& dir, const RemoteFile& file,
   for (const std::string& mirror : mirrors) {
     const std::string url = mirror + file.name + ".gz";
     std::string why;
-    if (fetch_url(url, part.string(), why)) {
+    if (fetch_url(url, part.string(), why, 900)) {
       try {
         verify_sha256(read_maybe_gzip(part.string()), file, url);
         fs::rename(part, final_path);

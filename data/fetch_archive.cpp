@@ -2,57 +2,15 @@
 // fetch_archive.hpp). Downloads and unpacking run the system's curl/wget and tar.
 #include "data/fetch_archive.hpp"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 
 #include "data/md5.hpp"
+#include "data/shell_command.hpp"
 #include "engine/error.hpp"
 
 namespace eng::data {
 namespace fs = std::filesystem;
 namespace {
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char ch : s) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return q + "'";
-}
-
-bool have_program(const char* name) {
-  return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-// Runs a shell command; true on exit status 0, else false with its output (or status) in `why`.
-bool run_command(const std::string& cmd, std::string& why) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) {
-    why = std::string("cannot run '") + cmd + "': " + std::strerror(errno);
-    return false;
-  }
-  std::string out;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int status = pclose(p);
-  if (status == 0) return true;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  why = out.empty() ? "exit status " + std::to_string(status) : out;
-  return false;
-}
-
-bool fetch_url(const std::string& url, const fs::path& dest, std::string& why) {
-  if (have_program("curl"))
-    return run_command(
-        "curl -fsSL --connect-timeout 20 -o " + shell_quote(dest.string()) + " " + shell_quote(url),
-        why);
-  if (have_program("wget"))
-    return run_command("wget -q -T 20 -O " + shell_quote(dest.string()) + " " + shell_quote(url),
-                       why);
-  why = "neither curl nor wget is installed";
-  return false;
-}
 
 std::vector<fs::path> missing_files(const fs::path& dir, const ArchiveSpec& spec) {
   std::vector<fs::path> missing;
@@ -76,7 +34,7 @@ std::string download_archive(const fs::path& dest, const ArchiveSpec& spec) {
   std::string failures;
   for (const std::string& url : spec.urls) {
     std::string why;
-    if (fetch_url(url, part, why) && archive_ok(part, spec, why)) {
+    if (fetch_url(url, part.string(), why) && archive_ok(part, spec, why)) {
       fs::rename(part, dest);
       return "";
     }

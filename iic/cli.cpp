@@ -5,7 +5,11 @@
 #include <fstream>
 #include <thread>
 
+#include "engine/backend.hpp"
 #include "engine/error.hpp"
+#ifdef ENG_HAVE_CUDA
+#include "engine/cuda_runtime.hpp"
+#endif
 
 namespace iic {
 
@@ -83,6 +87,24 @@ double parse_duration(const std::string& text) {
   }
   ENG_CHECK(any, "duration", "empty duration");
   return total;
+}
+
+eng::Device choose_device(const std::string& wanted, const char* tool) {
+  if (wanted == "cpu") return eng::Device::CPU;
+#ifdef ENG_HAVE_CUDA
+  const bool gpu = eng::cuda::device_present();
+#else
+  const bool gpu = false;
+#endif
+  if (wanted == "cuda") {
+    ENG_CHECK(eng::built_with_cuda(), tool,
+              "--device cuda: this build has no CUDA support (needs nvcc and cuDNN at configure "
+              "time; see README)");
+    ENG_CHECK(gpu, tool, "--device cuda: no usable CUDA GPU is visible");
+    return eng::Device::CUDA;
+  }
+  ENG_CHECK(wanted.empty(), tool, "--device must be cpu or cuda, got '", wanted, "'");
+  return gpu ? eng::Device::CUDA : eng::Device::CPU;
 }
 
 std::string describe_cpu(int threads) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/tensor.hpp"
+
 namespace iic {
 
 class Cli {
@@ -27,6 +29,9 @@ class Cli {
 
 // "90", "90s", "30m", "2h", "1h30m" -> seconds; errors name the text.
 double parse_duration(const std::string& text);
+// --device: "cpu", "cuda" (an error naming `tool` when this build or machine has no CUDA
+// GPU), or "" for CUDA when a GPU is present, else the CPU.
+eng::Device choose_device(const std::string& wanted, const char* tool);
 // "2-core AMD EPYC (AVX-512)" style description of this CPU and the threads used.
 std::string describe_cpu(int threads);
 

@@ -290,22 +290,6 @@ eng::data::TransformSet make_transforms(const Plan& p) {
   return eng::data::sobel_transforms(s);
 }
 
-eng::Device choose_device(const std::string& wanted) {
-  if (wanted == "cpu") return eng::Device::CPU;
-#ifdef ENG_HAVE_CUDA
-  const bool gpu = eng::cuda::device_present();
-#else
-  const bool gpu = false;
-#endif
-  if (wanted == "cuda") {
-    ENG_CHECK(eng::built_with_cuda() && gpu, kOptions,
-              "--device cuda: this build has no CUDA support or no GPU is visible");
-    return eng::Device::CUDA;
-  }
-  ENG_CHECK(wanted.empty(), kOptions, "--device must be cpu or cuda, got '", wanted, "'");
-  return gpu ? eng::Device::CUDA : eng::Device::CPU;
-}
-
 // Unlabelled data (or labels beyond head B's k): iic::Trainer::run() evaluates against the
 // labels after every epoch, so the head passes run here on Trainer::step, with the same loader,
 // order and schedule; the network is saved after every epoch. Returns head B's mean loss per
@@ -452,7 +436,7 @@ int run(int argc, char** argv) {
             "the mnist pipeline takes greyscale images");
   const Plan plan = make_plan(cli, pipeline, data);
   const iic::Recipe& r = plan.recipe;
-  const eng::Device dev = choose_device(cli.get("device", ""));
+  const eng::Device dev = iic::choose_device(cli.get("device", ""), kOptions);
   eng::Rng init_rng(seed, 1);
   std::unique_ptr<models::ClusterNet> net = make_net(plan, init_rng);
   net->to(dev);

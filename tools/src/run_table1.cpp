@@ -109,24 +109,6 @@ void plot_row(const Row& r, const iic::ReferenceData& ref, const std::string& pa
   iic::plot_png(path, {auth_mean, auth_sel, ours_mean, ours_sel}, x_max);
 }
 
-eng::Device choose_device(const std::string& wanted) {
-  if (wanted == "cpu") return eng::Device::CPU;
-#ifdef ENG_HAVE_CUDA
-  bool gpu = eng::cuda::device_present();
-#else
-  bool gpu = false;
-#endif
-  if (wanted == "cuda") {
-    ENG_CHECK(eng::built_with_cuda(), "run_table1",
-              "--device cuda: this build has no CUDA support (needs nvcc and cuDNN at configure "
-              "time; see README)");
-    ENG_CHECK(gpu, "run_table1", "--device cuda: no usable CUDA GPU is visible");
-    return eng::Device::CUDA;
-  }
-  ENG_CHECK(wanted.empty(), "run_table1", "--device must be cpu or cuda, got '", wanted, "'");
-  return gpu ? eng::Device::CUDA : eng::Device::CPU;
-}
-
 std::string describe_machine(eng::Device dev, int threads) {
 #ifdef ENG_HAVE_CUDA
   if (dev == eng::Device::CUDA) return eng::cuda::device_name() + " (CUDA)";
@@ -248,7 +230,7 @@ int run(int argc, char** argv) {
   iic::ReferenceData ref = iic::load_reference(repo + "/iic/reference");
   const std::string out = cli.get("out", "runs/table1");
   std::filesystem::create_directories(out);
-  eng::Device dev = choose_device(cli.get("device", ""));
+  eng::Device dev = iic::choose_device(cli.get("device", ""), "run_table1");
 
   std::string which = cli.get("dataset", "mnist");
   std::vector<std::string> names =
