@@ -291,14 +291,18 @@ TrainResult Trainer::run() {
     // End of an epoch, or of the budget inside one: evaluate, record, checkpoint.
     bar.finish_line();
     EpochRecord rec;
-    rec.eval = evaluate();
+    if (eval_.has_labels()) rec.eval = evaluate();  // unlabelled data: losses only
     for (int s = 0; s < subheads_b; ++s)
       rec.eval.subhead_loss.push_back(pos.loss_count ? pos.loss_sum[s] / pos.loss_count : 0.0);
-    SubheadSummary sum = summarize_subheads(rec.eval.subhead_acc, rec.eval.subhead_loss);
-    rec.eval.selected = sum.selected;
-    rec.eval.selected_acc = sum.selected_acc;
-    rec.eval.mean_acc = sum.mean;
-    rec.eval.std_acc = sum.std_population;
+    const std::vector<double>& loss = rec.eval.subhead_loss;
+    rec.eval.selected = static_cast<int>(std::min_element(loss.begin(), loss.end()) - loss.begin());
+    if (!rec.eval.subhead_acc.empty()) {
+      SubheadSummary sum = summarize_subheads(rec.eval.subhead_acc, loss);
+      rec.eval.selected = sum.selected;
+      rec.eval.selected_acc = sum.selected_acc;
+      rec.eval.mean_acc = sum.mean;
+      rec.eval.std_acc = sum.std_population;
+    }
     rec.partial = stop;
     if (!stop) {
       ++pos.epoch, pos.pass = 0;

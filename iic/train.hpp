@@ -13,8 +13,9 @@
 //    `identical_work` runs the full r*B pass instead (benchmarks, and the test that shows both
 //    agree).
 //  - After every epoch: evaluation of head B's sub-heads on the eval set (tf3, batch-norm batch
-//    statistics), Hungarian one-to-one accuracy; the "lowest loss" sub-head is the one with the
-//    lowest mean training loss over the epoch's head-B steps.
+//    statistics), Hungarian one-to-one accuracy (skipped when the eval set has no labels: then
+//    the record holds losses only); the "lowest loss" sub-head is the one with the lowest mean
+//    training loss over the epoch's head-B steps.
 //  - Checkpoints (out_dir/checkpoint.safetensors, atomic) after every epoch and every
 //    checkpoint_every_s seconds; `resume` restarts exactly at the saved step (same batches, same
 //    parameters and optimizer state: a resumed run equals an uninterrupted one bit for bit on

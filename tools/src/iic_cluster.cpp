@@ -290,67 +290,6 @@ eng::data::TransformSet make_transforms(const Plan& p) {
   return eng::data::sobel_transforms(s);
 }
 
-// Unlabelled data (or labels beyond head B's k): iic::Trainer::run() evaluates against the
-// labels after every epoch, so the head passes run here on Trainer::step, with the same loader,
-// order and schedule; the network is saved after every epoch. Returns head B's mean loss per
-// sub-head over the last epoch. (Once the trainer skips evaluation without labels, this goes.)
-std::vector<double> train_without_labels(iic::Trainer& trainer, const models::ClusterNet& net,
-                                         const Plan& plan, const eng::data::Dataset& data,
-                                         const eng::data::TransformSet& tf,
-                                         const iic::TrainOptions& opt) {
-  const iic::Recipe& r = plan.recipe;
-  eng::data::LoaderOptions lo;
-  lo.batch_size = r.batch, lo.repeats = r.repeats, lo.workers = opt.loader_workers;
-  lo.seed = opt.seed;
-  eng::data::BatchLoader loader(data, tf, lo);
-  int64_t steps = loader.steps_per_epoch();
-  if (opt.max_steps_per_pass > 0) steps = std::min(steps, opt.max_steps_per_pass);
-  const int passes = static_cast<int>(r.schedule.size());
-  iic::Progress bar(opt.progress, int64_t(opt.epochs) * passes * steps);
-  const int subheads = net.heads("head_b").subheads;
-  std::vector<double> mean_loss(subheads, 0.0);
-  int64_t done = 0;
-  double seconds = 0;
-  auto out_of_time = [&] { return opt.time_budget_s > 0 && seconds >= opt.time_budget_s; };
-  for (int epoch = 0; epoch < opt.epochs && !out_of_time(); ++epoch) {
-    std::vector<double> sum(subheads, 0.0);
-    int64_t count = 0;
-    for (int pass = 0; pass < passes && !out_of_time(); ++pass) {
-      const std::string& head = r.schedule[pass];
-      const int64_t id = int64_t(epoch) * passes + pass;
-      loader.start_epoch(id, opt.shuffle ? eng::data::shuffled_order(data.size(), opt.seed, id)
-                                         : eng::data::sequential_order(data.size()));
-      for (int64_t s = 0; s < steps && !out_of_time(); ++s) {
-        const auto t0 = std::chrono::steady_clock::now();
-        std::optional<eng::data::Batch> batch = loader.next();
-        const std::vector<double> l = trainer.step(head, batch->x, batch->x_tf);
-        const double dt =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        seconds += dt;
-        if (head == "head_b") {
-          for (int j = 0; j < subheads; ++j) sum[j] += l[j];
-          ++count;
-        }
-        bar.update(++done, epoch + 1, opt.epochs, head,
-                   std::accumulate(l.begin(), l.end(), 0.0) / l.size(),
-                   double(r.batch) * r.repeats / dt);
-      }
-    }
-    bar.finish_line();
-    if (count > 0)
-      for (int j = 0; j < subheads; ++j) mean_loss[j] = sum[j] / count;
-    eng::NamedTensors params;
-    for (const eng::NamedTensor& p : net.parameters())
-      params.push_back({p.name, p.tensor.to(eng::Device::CPU)});
-    eng::save_checkpoint(opt.out_dir + "/checkpoint.safetensors", params,
-                         {{"network", net.name()}, {"epochs", std::to_string(epoch + 1)}});
-    std::fprintf(stderr, "epoch %d: head B loss %.4f (mean of sub-heads), %s training\n", epoch + 1,
-                 std::accumulate(mean_loss.begin(), mean_loss.end(), 0.0) / subheads,
-                 iic::format_duration(seconds).c_str());
-  }
-  return mean_loss;
-}
-
 struct Assignments {
   std::vector<std::vector<int>> b, a;      // [sub-head][image] argmax of heads B and A
   std::vector<std::vector<float>> b_conf;  // [sub-head][image] head B's top probability
@@ -466,22 +405,19 @@ int run(int argc, char** argv) {
   if (!data.caveat.empty()) std::fprintf(stderr, "note: %s\n", data.caveat.c_str());
 
   const int classes = classes_of(data);
-  const bool evaluate_while_training = data.set.has_labels() && classes <= r.k_b;
   iic::Trainer trainer(*net, r, data.set, data.set, tf, opt);
-  std::vector<double> losses;
-  if (evaluate_while_training) {
-    trainer.on_epoch = [](const iic::EpochRecord& e) {
-      std::fprintf(stderr, "epoch %.2f: lowest-loss sub-head %d %.2f%%, mean %.2f%% ± %.2f, %s\n",
-                   e.epochs_done, e.eval.selected, 100 * e.eval.selected_acc, 100 * e.eval.mean_acc,
-                   100 * e.eval.std_acc, iic::format_duration(e.train_seconds).c_str());
-    };
-    iic::TrainResult res = trainer.run();
-    ENG_CHECK(!res.history.empty(), "train", "no epoch was trained (time budget too small?)");
-    losses = res.history.back().eval.subhead_loss;
-  } else {
-    ENG_CHECK(!opt.resume, kOptions, "--resume needs labelled data with at most k classes");
-    losses = train_without_labels(trainer, *net, plan, data.set, tf, opt);
-  }
+  trainer.on_epoch = [](const iic::EpochRecord& e) {
+    const std::vector<double>& l = e.eval.subhead_loss;
+    std::fprintf(stderr, "epoch %.2f: head B loss %.4f (mean of sub-heads)", e.epochs_done,
+                 std::accumulate(l.begin(), l.end(), 0.0) / l.size());
+    if (!e.eval.subhead_acc.empty())
+      std::fprintf(stderr, ", lowest-loss sub-head %d %.2f%%, mean %.2f%% ± %.2f", e.eval.selected,
+                   100 * e.eval.selected_acc, 100 * e.eval.mean_acc, 100 * e.eval.std_acc);
+    std::fprintf(stderr, ", %s training\n", iic::format_duration(e.train_seconds).c_str());
+  };
+  iic::TrainResult res = trainer.run();
+  ENG_CHECK(!res.history.empty(), "train", "no epoch was trained (time budget too small?)");
+  const std::vector<double> losses = res.history.back().eval.subhead_loss;
   const int sel = static_cast<int>(std::min_element(losses.begin(), losses.end()) - losses.begin());
 
   const Assignments a = assign(*net, data.set, tf, 700, opt.loader_workers);
