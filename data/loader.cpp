@@ -5,7 +5,9 @@
 #include <cstring>
 #include <numeric>
 
+#include "engine/backend.hpp"
 #include "engine/error.hpp"
+#include "engine/staging.hpp"
 
 namespace eng::data {
 namespace {
@@ -61,10 +63,15 @@ BatchLoader::BatchLoader(const Dataset& data, TransformSet transforms, LoaderOpt
             opt_.batch_size, ", ", opt_.repeats, ", ", opt_.workers, ", ", opt_.prefetch);
   ENG_CHECK(tf_.tf1 && tf_.tf2, "loader", "tf1 and tf2 must be set");
   check_transforms(tf_, "loader");
+  ENG_CHECK(opt_.device == Device::CPU || built_with_cuda(), "loader",
+            "device cuda needs a build with CUDA (configure with ENG_CUDA=ON)");
   steps_ = data_.size() / opt_.batch_size;
 }
 
-BatchLoader::~BatchLoader() { stop_workers(); }
+BatchLoader::~BatchLoader() {
+  stop_workers();
+  discard_ready();
+}
 
 void BatchLoader::stop_workers() {
   {
@@ -74,6 +81,11 @@ void BatchLoader::stop_workers() {
   cv_.notify_all();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+}
+
+void BatchLoader::discard_ready() {
+  for (auto& entry : ready_) ready_on_engine(entry.second.copied);  // their copies may still run
+  ready_.clear();
 }
 
 void BatchLoader::start_epoch(int64_t epoch, std::vector<int64_t> order, int64_t first_step) {
@@ -90,7 +102,7 @@ void BatchLoader::start_epoch(int64_t epoch, std::vector<int64_t> order, int64_t
   started_ = true;
   stopping_ = false;
   next_claim_ = next_out_ = first_step;
-  ready_.clear();
+  discard_ready();
   for (int w = 0; w < opt_.workers; ++w) threads_.emplace_back([this] { worker_loop(); });
 }
 
@@ -108,7 +120,7 @@ void BatchLoader::worker_loop() {
     }
     Slot slot;
     try {
-      slot.batch = build(step);
+      slot.batch = build(step, slot.copied);
     } catch (...) {
       slot.error = std::current_exception();
     }
@@ -130,18 +142,20 @@ std::optional<Batch> BatchLoader::next() {
   lock.unlock();
   cv_.notify_all();
   if (slot.error) std::rethrow_exception(slot.error);
+  ready_on_engine(slot.copied);
   return std::move(slot.batch);
 }
 
-Batch BatchLoader::build(int64_t step) const {
+Batch BatchLoader::build(int64_t step, std::shared_ptr<void>& copied) const {
   const int64_t B = opt_.batch_size, r = opt_.repeats;
   const int64_t row = int64_t(tf_.out_c) * tf_.out_h * tf_.out_w;
+  StagedTensors staged(
+      {{B, tf_.out_c, tf_.out_h, tf_.out_w}, {r * B, tf_.out_c, tf_.out_h, tf_.out_w}},
+      opt_.device);
   Batch b;
   b.epoch = epoch_, b.step = step;
-  b.x = Tensor::empty({B, tf_.out_c, tf_.out_h, tf_.out_w});
-  b.x_tf = Tensor::empty({r * B, tf_.out_c, tf_.out_h, tf_.out_w});
-  float* x = b.x.data<float>();
-  float* x_tf = b.x_tf.data<float>();
+  float* x = staged.host(0);
+  float* x_tf = staged.host(1);
   for (int64_t i = 0; i < B; ++i) {
     const int64_t pos = step * B + i, index = order_[pos];
     const Image img = source_image(data_, index);
@@ -154,6 +168,9 @@ Batch BatchLoader::build(int64_t step) const {
       store(tf_.tf2(img, copy_rng), tf_, x_tf + (d * B + i) * row, "tf2");
     }
   }
+  std::vector<Tensor> tensors = staged.upload();
+  b.x = tensors[0], b.x_tf = tensors[1];
+  copied = staged.copied();
   return b;
 }
 

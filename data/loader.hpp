@@ -18,11 +18,17 @@
 //    its head passes).
 //  - The Dataset must outlive the loader; the transforms are called concurrently from the
 //    workers, so they must depend only on their arguments (the MNIST ones do).
+//  - x and x_tf are on options.device (indices and labels stay on the host). For CUDA the
+//    workers build each batch in page-locked memory and start its copy on the copy stream
+//    (eng::StagedTensors), so the copy of a batch overlaps the steps before it; next() makes the
+//    engine stream wait for the copy (the host does not) before it returns the batch. Same bits
+//    on either device.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -49,6 +55,7 @@ struct LoaderOptions {
   int workers = 1;
   int prefetch = 2;
   uint64_t seed = 0;
+  Device device = Device::CPU;  // where x and x_tf go
 };
 
 Rng sample_rng(uint64_t seed, int64_t epoch, int64_t position, int copy);
@@ -74,11 +81,13 @@ class BatchLoader {
  private:
   struct Slot {
     Batch batch;
+    std::shared_ptr<void> copied;  // CUDA: the event of the batch's copy (StagedTensors)
     std::exception_ptr error;
   };
-  Batch build(int64_t step) const;
+  Batch build(int64_t step, std::shared_ptr<void>& copied) const;
   void worker_loop();
   void stop_workers();
+  void discard_ready();  // drops the batches not handed out (workers stopped)
 
   const Dataset& data_;
   const TransformSet tf_;

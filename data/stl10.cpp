@@ -13,9 +13,33 @@ namespace eng::data {
 namespace fs = std::filesystem;
 namespace {
 
-const char* split_stem(Stl10Split s) {
-  return s == Stl10Split::Train ? "train" : s == Stl10Split::Test ? "test" : "unlabeled";
+const char* split_name(Stl10Split s) {
+  switch (s) {
+    case Stl10Split::Train:
+      return "train";
+    case Stl10Split::Test:
+      return "test";
+    case Stl10Split::Unlabelled:
+      return "unlabeled";
+    case Stl10Split::TrainUnlabelledInterleaved:
+      break;
+  }
+  return "train+unlabeled(interleaved)";
 }
+
+// Where image j of a file goes: row base + (j / group) * period + offset + j % group. A split on
+// its own: group = period = its image count, offset 0 (rows base, base + 1, ...).
+struct Placement {
+  int64_t base = 0, group = 1, period = 1, offset = 0;
+  int64_t row(int64_t j) const { return base + (j / group) * period + offset + j % group; }
+};
+
+// One file of the splits asked for: <stem>_X.bin (and <stem>_y.bin unless unlabelled).
+struct Part {
+  std::string stem;
+  int64_t count = 0;
+  Placement at;
+};
 
 // Image count of an _X.bin file, from its size.
 int64_t image_count(const fs::path& path) {
@@ -36,8 +60,8 @@ std::ifstream open_binary(const fs::path& path) {
   return in;
 }
 
-// Streams `count` images into chw (count * kStl10ImageBytes bytes).
-void read_images(const fs::path& path, int64_t count, uint8_t* chw) {
+// Streams `count` images into the rows of chw that `at` gives them.
+void read_images(const fs::path& path, int64_t count, uint8_t* chw, const Placement& at) {
   std::ifstream in = open_binary(path);
   constexpr int64_t kChunk = 256;  // images per read
   std::vector<uint8_t> buf(size_t(kChunk) * kStl10ImageBytes);
@@ -46,7 +70,9 @@ void read_images(const fs::path& path, int64_t count, uint8_t* chw) {
     in.read(reinterpret_cast<char*>(buf.data()), std::streamsize(n * kStl10ImageBytes));
     ENG_CHECK(in.gcount() == std::streamsize(n * kStl10ImageBytes), path.string(),
               "read failed at image ", done, " of ", count);
-    stl10_to_chw(buf.data(), chw + size_t(done) * kStl10ImageBytes, n);
+    for (int64_t k = 0; k < n; ++k)
+      stl10_to_chw(buf.data() + size_t(k) * kStl10ImageBytes,
+                   chw + size_t(at.row(done + k)) * kStl10ImageBytes, 1);
   }
 }
 
@@ -82,29 +108,36 @@ void stl10_to_chw(const uint8_t* column_major, uint8_t* chw, int64_t count) {
 
 Dataset read_stl10_dir(const std::string& dir, const std::vector<Stl10Split>& splits) {
   ENG_CHECK(!splits.empty(), "stl10", "no splits asked for");
-  std::vector<int64_t> counts;
+  auto images = [&](const std::string& stem) { return fs::path(dir) / (stem + "_X.bin"); };
+  std::vector<Part> parts;
   int64_t total = 0;
   std::string name = "stl10-";
   for (size_t k = 0; k < splits.size(); ++k) {
-    counts.push_back(image_count(fs::path(dir) / (std::string(split_stem(splits[k])) + "_X.bin")));
-    total += counts.back();
-    name += std::string(k == 0 ? "" : "+") + split_stem(splits[k]);
+    name += std::string(k == 0 ? "" : "+") + split_name(splits[k]);
+    if (splits[k] != Stl10Split::TrainUnlabelledInterleaved) {
+      const std::string stem = split_name(splits[k]);
+      const int64_t n = image_count(images(stem));
+      parts.push_back({stem, n, {total, n, n, 0}});
+      total += n;
+      continue;
+    }
+    const int64_t n_train = image_count(images("train")), n_unl = image_count(images("unlabeled"));
+    ENG_CHECK(n_unl % n_train == 0, images("unlabeled").string(), "holds ", n_unl,
+              " images, not the same number after each of the ", n_train, " images of ",
+              images("train").string(), " (the official files: 100000 and 5000)");
+    const int64_t per = n_unl / n_train;  // unlabelled images after each training image
+    parts.push_back({"train", n_train, {total, 1, per + 1, 0}});
+    parts.push_back({"unlabeled", n_unl, {total, per, per + 1, 1}});
+    total += n_train + n_unl;
   }
   std::vector<uint8_t> pixels(size_t(total) * kStl10ImageBytes);
-  std::vector<int> labels;
-  labels.reserve(total);
-  int64_t at = 0;
-  for (size_t k = 0; k < splits.size(); ++k) {
-    const fs::path images = fs::path(dir) / (std::string(split_stem(splits[k])) + "_X.bin");
-    read_images(images, counts[k], pixels.data() + size_t(at) * kStl10ImageBytes);
-    if (splits[k] == Stl10Split::Unlabelled) {
-      labels.insert(labels.end(), counts[k], -1);
-    } else {
-      const fs::path y = fs::path(dir) / (std::string(split_stem(splits[k])) + "_y.bin");
-      std::vector<int> l = read_labels(y, counts[k], images);
-      labels.insert(labels.end(), l.begin(), l.end());
-    }
-    at += counts[k];
+  std::vector<int> labels(size_t(total), -1);
+  for (const Part& p : parts) {
+    read_images(images(p.stem), p.count, pixels.data(), p.at);
+    if (p.stem == "unlabeled") continue;  // no _y file: labels stay -1
+    const std::vector<int> l =
+        read_labels(fs::path(dir) / (p.stem + "_y.bin"), p.count, images(p.stem));
+    for (int64_t j = 0; j < p.count; ++j) labels[size_t(p.at.row(j))] = l[size_t(j)];
   }
   return Dataset(name, total, 3, kStl10Side, kStl10Side, std::move(pixels), std::move(labels));
 }

@@ -7,13 +7,17 @@
 //  - <split>_y.bin: one byte per image, classes 1..10, read as 0..9; unlabeled has no _y file
 //    (its labels are -1).
 // Validation: an empty image file, a size that is not a whole number of images, a label file
-// whose length differs from the image count, a label outside 1..10: eng::Error naming the file.
+// whose length differs from the image count, a label outside 1..10, an unlabelled count that is
+// not a whole multiple of the train count (interleaving): eng::Error naming the file.
 // Files are streamed image by image into one buffer (the 2.8 GB unlabelled split is never held
 // twice).
 //
 // The authors' partitions (protocol.md): head A trains on train+unlabelled+test (113k), head B
-// on train+test (13k), evaluation on train+test. Loaders find <root>/stl10_binary/ or download
-// the official archive and check its published MD5 (fetch_archive.hpp).
+// on train+test (13k), evaluation on train+test. In head A's set the training images are spread
+// through the unlabelled ones as the authors' code orders them (reorder_train_deterministic):
+// train 0, unlabelled 0..19, train 1, unlabelled 20..39, ..., then test; this is the order a run
+// without shuffling sees. Loaders find <root>/stl10_binary/ or download the official archive and
+// check its published MD5 (fetch_archive.hpp).
 #pragma once
 #include <string>
 #include <vector>
@@ -27,7 +31,9 @@ namespace eng::data {
 constexpr int kStl10Side = 96;
 constexpr int kStl10ImageBytes = 3 * kStl10Side * kStl10Side;  // 27648
 
-enum class Stl10Split { Train, Test, Unlabelled };
+// TrainUnlabelledInterleaved: train and unlabelled, each training image followed by its share of
+// unlabelled ones (unlabelled count / train count of them, which must be a whole number: 20).
+enum class Stl10Split { Train, Test, Unlabelled, TrainUnlabelledInterleaved };
 
 // Column-major planes -> CHW row-major, for `count` images.
 void stl10_to_chw(const uint8_t* column_major, uint8_t* chw, int64_t count);
@@ -41,7 +47,7 @@ Dataset load_stl10(const DataRoot& root, const std::vector<Stl10Split>& splits,
 
 // The authors' partitions.
 inline std::vector<Stl10Split> stl10_head_a_splits() {
-  return {Stl10Split::Train, Stl10Split::Unlabelled, Stl10Split::Test};
+  return {Stl10Split::TrainUnlabelledInterleaved, Stl10Split::Test};
 }
 inline std::vector<Stl10Split> stl10_head_b_splits() {
   return {Stl10Split::Train, Stl10Split::Test};

@@ -1,10 +1,12 @@
-// allocator.cpp — per-size caching allocators for CPU and CUDA memory (see allocator.hpp).
+// allocator.cpp — per-size caching allocators for CPU, CUDA and page-locked host memory (see
+// allocator.hpp).
 #include "engine/allocator.hpp"
 
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #ifdef ENG_HAVE_CUDA
@@ -16,15 +18,18 @@ namespace {
 
 constexpr size_t kAlign = 64;
 
-void* system_alloc(size_t bytes, Device device) {
-  if (device == Device::CPU) {
+enum class Pool { CPU, CUDA, Pinned };
+Pool pool_of(Device d) { return d == Device::CPU ? Pool::CPU : Pool::CUDA; }
+
+void* system_alloc(size_t bytes, Pool pool) {
+  if (pool == Pool::CPU) {
     size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
     void* p = std::aligned_alloc(kAlign, rounded == 0 ? kAlign : rounded);
     if (!p) throw Error(str("allocator: out of host memory allocating ", bytes, " bytes"));
     return p;
   }
 #ifdef ENG_HAVE_CUDA
-  return cuda::raw_malloc(bytes);
+  return pool == Pool::CUDA ? cuda::raw_malloc(bytes) : cuda::raw_host_alloc(bytes);
 #else
   throw Error("allocator: this build has no CUDA support (configure with ENG_CUDA=ON)");
 #endif
@@ -40,51 +45,89 @@ void system_free(void* p, Device device) {
 #endif
 }
 
+struct Block {
+  void* ptr;
+  std::shared_ptr<void> in_use_until;  // a cuda::Event (page-locked blocks only), or null
+};
+
+// Nothing reads the block any more: its event, if any, fired.
+bool reusable(const Block& b) {
+#ifdef ENG_HAVE_CUDA
+  return !b.in_use_until || cuda::event_done(b.in_use_until);
+#else
+  return !b.in_use_until;
+#endif
+}
+
 struct Cache {
-  Device device;
   std::mutex mu;
-  std::unordered_map<size_t, std::vector<void*>> free_lists;
+  std::unordered_map<size_t, std::vector<Block>> free_lists;
   AllocatorStats stats;
-  // Cached CPU blocks go back to the system at exit (leak checkers stay quiet); CUDA blocks
-  // are left to the driver, which may already be shut down when statics are destroyed.
+  // Only the CPU cache is ever destroyed (see cache_for).
   ~Cache() {
-    if (device == Device::CPU)
-      for (auto& [bytes, list] : free_lists)
-        for (void* p : list) std::free(p);
+    for (auto& [bytes, list] : free_lists)
+      for (Block& b : list) std::free(b.ptr);
   }
 };
 
-Cache& cache_for(Device d) {
-  static Cache caches[2] = {{Device::CPU, {}, {}, {}}, {Device::CUDA, {}, {}, {}}};
-  return caches[static_cast<int>(d)];
+// Cached CPU blocks go back to the system at exit (leak checkers stay quiet). The CUDA and
+// page-locked caches are never destroyed: their blocks, and the events guarding them, are left
+// to the driver, which may already be shut down when statics are destroyed.
+Cache& cache_for(Pool pool) {
+  static Cache cpu;
+  static Cache& cuda = *new Cache;
+  static Cache& pinned = *new Cache;
+  return pool == Pool::CPU ? cpu : pool == Pool::CUDA ? cuda : pinned;
 }
 
-}  // namespace
-
-void* device_alloc(size_t bytes, Device device) {
-  Cache& c = cache_for(device);
+void* cached_alloc(size_t bytes, Pool pool) {
+  Cache& c = cache_for(pool);
   {
     std::lock_guard<std::mutex> lock(c.mu);
     c.stats.live_bytes += bytes;
     if (c.stats.live_bytes > c.stats.peak_bytes) c.stats.peak_bytes = c.stats.live_bytes;
     auto it = c.free_lists.find(bytes);
-    if (it != c.free_lists.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
-      c.stats.cached_bytes -= bytes;
-      return p;
+    if (it != c.free_lists.end()) {
+      std::vector<Block>& list = it->second;
+      for (size_t i = list.size(); i-- > 0;) {  // the most recently freed first
+        if (!reusable(list[i])) continue;
+        void* p = list[i].ptr;
+        list.erase(list.begin() + i);
+        c.stats.cached_bytes -= bytes;
+        return p;
+      }
     }
   }
-  return system_alloc(bytes, device);
+  return system_alloc(bytes, pool);
 }
 
-void device_free(void* ptr, size_t bytes, Device device) {
+void cached_free(void* ptr, size_t bytes, Pool pool, std::shared_ptr<void> in_use_until) {
   if (!ptr) return;
-  Cache& c = cache_for(device);
+  Cache& c = cache_for(pool);
   std::lock_guard<std::mutex> lock(c.mu);
   c.stats.live_bytes -= bytes;
   c.stats.cached_bytes += bytes;
-  c.free_lists[bytes].push_back(ptr);
+  c.free_lists[bytes].push_back({ptr, std::move(in_use_until)});
+}
+
+AllocatorStats stats_of(Pool pool) {
+  Cache& c = cache_for(pool);
+  std::lock_guard<std::mutex> lock(c.mu);
+  return c.stats;
+}
+
+}  // namespace
+
+void* device_alloc(size_t bytes, Device device) { return cached_alloc(bytes, pool_of(device)); }
+
+void device_free(void* ptr, size_t bytes, Device device) {
+  cached_free(ptr, bytes, pool_of(device), nullptr);
+}
+
+void* pinned_alloc(size_t bytes) { return cached_alloc(bytes, Pool::Pinned); }
+
+void pinned_free(void* ptr, size_t bytes, std::shared_ptr<void> in_use_until) {
+  cached_free(ptr, bytes, Pool::Pinned, std::move(in_use_until));
 }
 
 void device_memset0(void* ptr, size_t bytes, Device device) {
@@ -113,23 +156,21 @@ void device_copy(void* dst, Device dst_device, const void* src, Device src_devic
 #endif
 }
 
-AllocatorStats allocator_stats(Device device) {
-  Cache& c = cache_for(device);
-  std::lock_guard<std::mutex> lock(c.mu);
-  return c.stats;
-}
+AllocatorStats allocator_stats(Device device) { return stats_of(pool_of(device)); }
+
+AllocatorStats pinned_stats() { return stats_of(Pool::Pinned); }
 
 void allocator_reset_peak(Device device) {
-  Cache& c = cache_for(device);
+  Cache& c = cache_for(pool_of(device));
   std::lock_guard<std::mutex> lock(c.mu);
   c.stats.peak_bytes = c.stats.live_bytes;
 }
 
 void allocator_release_cache(Device device) {
-  Cache& c = cache_for(device);
+  Cache& c = cache_for(pool_of(device));
   std::lock_guard<std::mutex> lock(c.mu);
   for (auto& [bytes, list] : c.free_lists)
-    for (void* p : list) system_free(p, device);
+    for (const Block& b : list) system_free(b.ptr, device);
   c.free_lists.clear();
   c.stats.cached_bytes = 0;
 }

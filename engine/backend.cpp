@@ -1,9 +1,12 @@
-// backend.cpp — kernel-family selection and thread count (see backend.hpp).
+// backend.cpp — kernel-family selection, compute precision and thread count (see backend.hpp).
 #include "engine/backend.hpp"
 
 #include <atomic>
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#ifdef ENG_HAVE_ONEDNN
+#include <oneapi/dnnl/dnnl.h>  // the CPU ISA query only
 #endif
 
 namespace eng {
@@ -13,6 +16,7 @@ std::atomic<CpuBackend> g_cpu{CpuBackend::OneDNN};
 #else
 std::atomic<CpuBackend> g_cpu{CpuBackend::Reference};
 #endif
+std::atomic<Precision> g_precision{Precision::FP32};
 }  // namespace
 
 bool built_with_onednn() {
@@ -55,6 +59,37 @@ const char* kernel_name(Kernel k) {
 Kernel pick_kernel(const Tensor& x) {
   if (x.device() == Device::CUDA) return Kernel::CUDA;
   return cpu_backend() == CpuBackend::OneDNN ? Kernel::OneDNN : Kernel::Reference;
+}
+
+bool cpu_supports_bf16() {
+#ifdef ENG_HAVE_ONEDNN
+  // ISA values are bit sets: AMX and later include every avx512_core_bf16 bit.
+  const unsigned bf16 = dnnl_cpu_isa_avx512_core_bf16;
+  return (static_cast<unsigned>(dnnl_get_effective_cpu_isa()) & bf16) == bf16;
+#else
+  return false;
+#endif
+}
+
+Precision compute_precision() { return g_precision.load(); }
+
+void set_compute_precision(Precision p) {
+  ENG_CHECK(p == Precision::FP32 || cpu_supports_bf16(), "compute precision",
+            built_with_onednn()
+                ? "bf16 needs a CPU with AVX-512 BF16 (cpuinfo flag avx512_bf16) or AMX, and this "
+                  "CPU lacks it as oneDNN sees it (or ONEDNN_MAX_CPU_ISA caps it below "
+                  "AVX512_CORE_BF16); use fp32"
+                : "bf16 runs on oneDNN's bf16 kernels and this build has no oneDNN (configure "
+                  "with ENG_ONEDNN=ON and libdnnl-dev installed); use fp32");
+  g_precision.store(p);
+}
+
+const char* precision_name(Precision p) { return p == Precision::BF16 ? "bf16" : "fp32"; }
+
+Precision parse_precision(const std::string& name) {
+  for (Precision p : {Precision::FP32, Precision::BF16})
+    if (name == precision_name(p)) return p;
+  throw Error(str("compute precision: unknown precision '", name, "' (expected fp32 or bf16)"));
 }
 
 void set_num_threads(int n) {

@@ -1,15 +1,30 @@
-// backend.hpp — which kernels run an op.
+// backend.hpp — which kernels run an op, and in which precision the CPU convolutions compute.
 //
 // An op's inputs decide the device; on the CPU the process-wide choice below decides between
 // the reference kernels (plain C++/OpenMP, always built: the oracle) and oneDNN (when built).
 // Tests flip it with CpuBackendGuard to compare the two on the same inputs.
+//
+// Compute precision (process-wide, default FP32; read when a kernel runs, so change it between
+// steps, not between a forward pass and its backward):
+//  - FP32: everything in float32.
+//  - BF16: mixed precision for the CPU convolutions only. Their inputs (x, w and dy) are rounded
+//    to bfloat16 (round to nearest even), the products are summed in float32 and every result
+//    (y, dx, dw, db) is float32. Parameters (the fp32 master weights), optimizer state, batch
+//    norm, linear/matmul, the loss and every other op stay float32. oneDNN runs its native bf16
+//    kernels (AVX-512 BF16); the reference conv emulates the same rounding, so it stays the
+//    oracle of the oneDNN bf16 kernels. CUDA kernels ignore the setting (float32, or TF32).
+//    Only accepted where cpu_supports_bf16(): elsewhere set_compute_precision throws an
+//    eng::Error saying why (callers print it and stay on fp32).
 #pragma once
+#include <string>
+
 #include "engine/tensor.hpp"
 
 namespace eng {
 
 enum class CpuBackend { Reference, OneDNN };
 enum class Kernel { Reference, OneDNN, CUDA };
+enum class Precision { FP32, BF16 };
 
 bool built_with_onednn();
 bool built_with_cuda();
@@ -20,16 +35,28 @@ const char* kernel_name(Kernel k);
 // The kernel family for an op whose (first) input is `x`.
 Kernel pick_kernel(const Tensor& x);
 
-class CpuBackendGuard {
+// True when oneDNN (in this build) may use AVX-512 BF16 or AMX instructions on this CPU: its
+// effective ISA, which also honours a cap set with ONEDNN_MAX_CPU_ISA. False without oneDNN.
+bool cpu_supports_bf16();
+Precision compute_precision();
+void set_compute_precision(Precision p);  // BF16 without cpu_supports_bf16(): throws, says why
+const char* precision_name(Precision p);  // "fp32" / "bf16"
+Precision parse_precision(const std::string& name);  // "fp32" / "bf16"; throws otherwise
+
+// Sets a process-wide setting for the guard's lifetime, then restores the previous value.
+template <class T, T (*Get)(), void (*Set)(T)>
+class SettingGuard {
  public:
-  explicit CpuBackendGuard(CpuBackend b) : previous_(cpu_backend()) { set_cpu_backend(b); }
-  ~CpuBackendGuard() { set_cpu_backend(previous_); }
-  CpuBackendGuard(const CpuBackendGuard&) = delete;
-  CpuBackendGuard& operator=(const CpuBackendGuard&) = delete;
+  explicit SettingGuard(T value) : previous_(Get()) { Set(value); }
+  ~SettingGuard() { Set(previous_); }
+  SettingGuard(const SettingGuard&) = delete;
+  SettingGuard& operator=(const SettingGuard&) = delete;
 
  private:
-  CpuBackend previous_;
+  T previous_;
 };
+using CpuBackendGuard = SettingGuard<CpuBackend, cpu_backend, set_cpu_backend>;
+using PrecisionGuard = SettingGuard<Precision, compute_precision, set_compute_precision>;
 
 // Threads for OpenMP loops and oneDNN (which shares OpenMP's pool). 0 = all cores.
 void set_num_threads(int n);

@@ -1,7 +1,8 @@
-// cuda_runtime.cu — the engine stream, device memory and copies, the cuDNN/cuBLAS handles, the
-// cached cuDNN workspace, the TF32 switch and the error messages (see cuda_runtime.hpp).
+// cuda_runtime.cu — the engine stream, device and page-locked memory, copies (the copy stream and
+// its events), the cuDNN/cuBLAS handles, the cached cuDNN workspace, the TF32 switch and the error
+// messages (see cuda_runtime.hpp).
 //
-// The stream, handles and workspace are created on first use and deliberately never destroyed:
+// The streams, handles and workspace are created on first use and deliberately never destroyed:
 // destroying them from static destructors would race with the CUDA runtime's own teardown.
 #include "engine/cuda_runtime.hpp"
 
@@ -44,14 +45,33 @@ void check(cudaError_t e, const char* call) {
   if (e != cudaSuccess) throw_cuda_error("cuda", call, e);
 }
 
+cudaStream_t create_stream(unsigned flags) {
+  cudaStream_t created = nullptr;
+  check(cudaStreamCreateWithFlags(&created, flags), "cudaStreamCreate");
+  return created;
+}
+
 cudaStream_t engine_stream() {
-  static cudaStream_t s = [] {
-    cudaStream_t created = nullptr;
-    // A blocking stream: it stays ordered with anything a library issues on the legacy stream.
-    check(cudaStreamCreateWithFlags(&created, cudaStreamDefault), "cudaStreamCreate");
-    return created;
-  }();
+  // A blocking stream: it stays ordered with anything a library issues on the legacy stream.
+  static cudaStream_t s = create_stream(cudaStreamDefault);
   return s;
+}
+
+cudaStream_t copy_stream() {
+  // Non-blocking: copies never wait for work that something issues on the legacy stream.
+  static cudaStream_t s = create_stream(cudaStreamNonBlocking);
+  return s;
+}
+
+cudaEvent_t event_of(const Event& e) { return static_cast<cudaEvent_t>(e.get()); }
+
+// An event recorded on `stream` now.
+Event record(cudaStream_t stream) {
+  cudaEvent_t created = nullptr;
+  check(cudaEventCreateWithFlags(&created, cudaEventDisableTiming), "cudaEventCreate");
+  Event e(created, [](void* p) { cudaEventDestroy(static_cast<cudaEvent_t>(p)); });
+  check(cudaEventRecord(created, stream), "cudaEventRecord");
+  return e;
 }
 
 std::atomic<bool> g_tf32_conv{true}, g_tf32_matmul{false};
@@ -122,6 +142,45 @@ void memcpy_sync(void* dst, const void* src, size_t bytes, int kind) {
 void synchronize() { check(cudaStreamSynchronize(engine_stream()), "cudaStreamSynchronize"); }
 
 void* stream() { return engine_stream(); }
+
+void* raw_host_alloc(size_t bytes) {
+  void* p = nullptr;
+  cudaError_t e = cudaHostAlloc(&p, bytes, cudaHostAllocDefault);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    throw Error(str("cuda: cudaHostAlloc of ", bytes, " bytes failed: ", cudaGetErrorString(e)));
+  }
+  return p;
+}
+
+Event copy_to_device_async(const std::vector<HostToDevice>& copies) {
+  cudaStream_t copy = copy_stream();
+  try {
+    check(cudaStreamWaitEvent(copy, event_of(record(engine_stream())), 0), "cudaStreamWaitEvent");
+    for (const HostToDevice& c : copies)
+      check(cudaMemcpyAsync(c.dst, c.src, c.bytes, cudaMemcpyHostToDevice, copy),
+            "cudaMemcpyAsync (copy stream)");
+    return record(copy);
+  } catch (...) {
+    // The caller drops the destinations and the source: let the copies already enqueued finish.
+    cudaStreamSynchronize(copy);
+    throw;
+  }
+}
+
+void engine_wait(const Event& event) {
+  check(cudaStreamWaitEvent(engine_stream(), event_of(event), 0), "cudaStreamWaitEvent");
+}
+
+bool event_done(const Event& event) {
+  cudaError_t e = cudaEventQuery(event_of(event));
+  if (e == cudaErrorNotReady) {
+    cudaGetLastError();  // not an error: keep it out of later checks
+    return false;
+  }
+  check(e, "cudaEventQuery");
+  return true;
+}
 
 void add_f32(const float* a, const float* b, float* out, size_t n) {
   if (n == 0) return;

@@ -1,14 +1,18 @@
 // cuda_runtime.hpp — the engine's only contact with the CUDA runtime (built when ENG_HAVE_CUDA).
 //
 // Contract: every device allocation, copy and memset of the engine goes through here, on one
-// engine stream (stream()). Functions throw eng::Error with CUDA's message on failure. In a build
-// without CUDA none of this exists and the engine reports "built without CUDA" instead.
+// engine stream (stream()); the one exception is the copy stream, which carries host->device
+// copies of batches so that they overlap the engine stream's kernels (copy_to_device_async).
+// Functions throw eng::Error with CUDA's message on failure. In a build without CUDA none of this
+// exists and the engine reports "built without CUDA" instead.
 // The device is the process's current one (device 0 unless CUDA_VISIBLE_DEVICES says otherwise),
 // initialised on first use. The cuDNN and cuBLAS handles are bound to the engine stream; like
 // the stream they are meant for one thread at a time (the training loop's).
 #pragma once
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace eng::cuda {
 
@@ -25,6 +29,27 @@ void synchronize();  // wait for the engine stream
 void* stream();      // the engine's cudaStream_t, as void*
 // out[i] = a[i] + b[i] on the engine stream (gradient accumulation in autograd.cpp).
 void add_f32(const float* a, const float* b, float* out, size_t n);
+
+// cudaHostAlloc: page-locked host memory (the caching layer, which keeps it, is in allocator.cpp).
+void* raw_host_alloc(size_t bytes);
+
+// The copy stream. An Event is a recorded cudaEvent_t, shared by whoever waits for it and
+// destroyed with the last handle.
+using Event = std::shared_ptr<void>;
+struct HostToDevice {
+  void* dst;        // device memory
+  const void* src;  // host memory, page-locked for a truly asynchronous copy (raw_host_alloc)
+  size_t bytes;
+};
+// Enqueues the copies on the copy stream and returns at once, with the event that fires when
+// they are done. They run after all the work enqueued on the engine stream before the call, so a
+// destination may be a block that the caching allocator got back from engine-stream work (it
+// must have been allocated before the call). The source must stay untouched until the event
+// fired; the engine stream must wait for it (engine_wait) before it touches a destination, even
+// to drop it unread. Any thread may call this.
+Event copy_to_device_async(const std::vector<HostToDevice>& copies);
+void engine_wait(const Event& event);  // the engine stream waits for event (the host does not)
+bool event_done(const Event& event);   // the event fired (never blocks)
 
 // TF32 tensor-core math (~1e-3 relative error) with PyTorch's defaults: ON for convolutions
 // (cudnn.allow_tf32), OFF for matrix products (matmul.allow_tf32 = False since 1.12; the IIC

@@ -2,6 +2,7 @@
 #include "iic/cli.hpp"
 
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -105,6 +106,24 @@ eng::Device choose_device(const std::string& wanted, const char* tool) {
   }
   ENG_CHECK(wanted.empty(), tool, "--device must be cpu or cuda, got '", wanted, "'");
   return gpu ? eng::Device::CUDA : eng::Device::CPU;
+}
+
+eng::Precision choose_precision(const std::string& wanted, eng::Device device, const char* tool) {
+  const eng::Precision p = eng::parse_precision(wanted.empty() ? "fp32" : wanted);
+  if (p == eng::Precision::BF16 && device == eng::Device::CUDA) {
+    std::fprintf(stderr,
+                 "%s: --precision bf16 is implemented for the CPU convolutions only; "
+                 "running fp32 on the GPU\n",
+                 tool);
+    return eng::Precision::FP32;
+  }
+  try {
+    eng::set_compute_precision(p);
+  } catch (const eng::Error& e) {
+    std::fprintf(stderr, "%s: %s; running fp32\n", tool, e.what());
+    eng::set_compute_precision(eng::Precision::FP32);
+  }
+  return eng::compute_precision();
 }
 
 std::string describe_cpu(int threads) {

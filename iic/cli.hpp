@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/backend.hpp"
 #include "engine/tensor.hpp"
 
 namespace iic {
@@ -32,6 +33,11 @@ double parse_duration(const std::string& text);
 // --device: "cpu", "cuda" (an error naming `tool` when this build or machine has no CUDA
 // GPU), or "" for CUDA when a GPU is present, else the CPU.
 eng::Device choose_device(const std::string& wanted, const char* tool);
+// --precision: "fp32" (also for "") or "bf16" (mixed precision for the CPU convolutions). bf16
+// where it cannot run (a CUDA device, a CPU without AVX-512 BF16, a build without oneDNN) falls
+// back to fp32 with a message on stderr naming `tool` and the reason. Sets the process-wide
+// precision and returns the one in effect.
+eng::Precision choose_precision(const std::string& wanted, eng::Device device, const char* tool);
 // "2-core AMD EPYC (AVX-512)" style description of this CPU and the threads used.
 std::string describe_cpu(int threads);
 

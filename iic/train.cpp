@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <memory>
 
 #include "engine/allocator.hpp"
 #include "engine/autograd.hpp"
@@ -24,6 +26,11 @@ double seconds_since(Clock::time_point t) {
 }
 
 std::vector<eng::Tensor> repeat(const eng::Tensor& t, int r) { return {size_t(r), t}; }
+
+void check_one_batch(const eng::data::Dataset& set, int64_t batch) {
+  ENG_CHECK(set.size() >= batch, "train", "training set ", set.name(), " has ", set.size(),
+            " images, fewer than one batch of ", batch);
+}
 
 }  // namespace
 
@@ -93,15 +100,51 @@ Trainer::Trainer(models::ClusterNet& net, const Recipe& recipe, const eng::data:
       adam_(net.parameters(), eng::AdamOptions{recipe.lr}) {
   ENG_CHECK(!recipe_.schedule.empty(), "train", "recipe for ", recipe_.dataset,
             " has an empty head schedule");
-  ENG_CHECK(train_.size() >= recipe_.batch, "train", "training set ", train_.name(), " has ",
-            train_.size(), " images, fewer than one batch of ", recipe_.batch);
+  check_one_batch(train_, recipe_.batch);
 }
 
-std::vector<double> Trainer::step(const std::string& head, const eng::Tensor& x_host,
-                                  const eng::Tensor& x_tf_host) {
+void Trainer::set_head_train_set(const std::string& head, const eng::data::Dataset& set) {
+  const std::vector<std::string>& sched = recipe_.schedule;
+  ENG_CHECK(std::find(sched.begin(), sched.end(), head) != sched.end(), "train", "head '", head,
+            "' is not in the schedule of ", recipe_.dataset);
+  ENG_CHECK(set.channels() == train_.channels() && set.height() == train_.height() &&
+                set.width() == train_.width(),
+            "train", "training set ", set.name(), " of ", head, " has ", set.channels(), "x",
+            set.height(), "x", set.width(), " images, the training set ", train_.name(), " ",
+            train_.channels(), "x", train_.height(), "x", train_.width());
+  check_one_batch(set, recipe_.batch);
+  head_train_[head] = &set;
+}
+
+const eng::data::Dataset& Trainer::train_set(const std::string& head) const {
+  auto it = head_train_.find(head);
+  return it == head_train_.end() ? train_ : *it->second;
+}
+
+int64_t Trainer::full_pass_steps(const std::string& head) const {
+  return train_set(head).size() / recipe_.batch;
+}
+
+std::vector<int64_t> Trainer::pass_steps() const {
+  std::vector<int64_t> steps;
+  for (const std::string& head : recipe_.schedule) {
+    const int64_t full = full_pass_steps(head);
+    steps.push_back(opt_.max_steps_per_pass > 0 ? std::min(full, opt_.max_steps_per_pass) : full);
+  }
+  return steps;
+}
+
+eng::Json Trainer::train_set_sizes_json() const {
+  eng::Json sets = eng::Json::object();
+  for (const std::string& head : recipe_.schedule) sets.set(head, train_set(head).size());
+  return sets;
+}
+
+std::vector<double> Trainer::step(const std::string& head, const eng::Tensor& x,
+                                  const eng::Tensor& x_tf) {
   const eng::Device dev = net_.device();
-  eng::Tensor losses = subhead_losses(net_, head, x_host.to(dev), x_tf_host.to(dev),
-                                      recipe_.repeats, recipe_.lambda, opt_.identical_work);
+  eng::Tensor losses = subhead_losses(net_, head, x.to(dev), x_tf.to(dev), recipe_.repeats,
+                                      recipe_.lambda, opt_.identical_work);
   eng::Tensor loss = eng::mean(losses);
   std::vector<double> per_subhead;
   for (float v : losses.to_vector()) per_subhead.push_back(v);
@@ -143,9 +186,9 @@ Evaluation Trainer::evaluate() {
 
 std::string Trainer::checkpoint_path() const { return opt_.out_dir + "/checkpoint.safetensors"; }
 
-std::vector<int64_t> Trainer::pass_order(int64_t pass_id) const {
-  return opt_.shuffle ? eng::data::shuffled_order(train_.size(), opt_.seed, pass_id)
-                      : eng::data::sequential_order(train_.size());
+std::vector<int64_t> Trainer::pass_order(const eng::data::Dataset& set, int64_t pass_id) const {
+  return opt_.shuffle ? eng::data::shuffled_order(set.size(), opt_.seed, pass_id)
+                      : eng::data::sequential_order(set.size());
 }
 
 void Trainer::save_checkpoint(const Position& pos, const std::vector<EpochRecord>& history) {
@@ -161,6 +204,7 @@ void Trainer::save_checkpoint(const Position& pos, const std::vector<EpochRecord
   state.set("network", net_.name());
   state.set("seed", static_cast<double>(opt_.seed));
   state.set("shuffle", opt_.shuffle);
+  state.set("train_set_sizes", train_set_sizes_json());
   state.set("epoch", pos.epoch);
   state.set("pass", pos.pass);
   state.set("step", pos.step);
@@ -188,6 +232,12 @@ bool Trainer::load_checkpoint(Position& pos, std::vector<EpochRecord>& history) 
             "train", checkpoint_path(), " was made with seed ", state["seed"].as_number(),
             state["shuffle"].as_bool() ? " (shuffled)" : " (fixed order)",
             "; resume with the same --seed and shuffle setting");
+  // Checkpoints written before per-head training sets existed hold no sizes (every head trained
+  // on the one training set).
+  const eng::Json* sizes = state.find("train_set_sizes");
+  ENG_CHECK(!sizes || *sizes == train_set_sizes_json(), "train", checkpoint_path(),
+            " was made with training sets of ", sizes ? sizes->dump() : "",
+            " images per head; this run has ", train_set_sizes_json().dump());
   eng::NamedTensors params = net_.parameters();
   for (eng::NamedTensor& p : params) {
     eng::Tensor saved = eng::find_named(ck.tensors, p.name);
@@ -244,12 +294,21 @@ TrainResult Trainer::run() {
   lo.repeats = recipe_.repeats;
   lo.workers = opt_.loader_workers;
   lo.seed = opt_.seed;
-  eng::data::BatchLoader loader(train_, tf_, lo);
-  int64_t steps_per_pass = loader.steps_per_epoch();
-  if (opt_.max_steps_per_pass > 0)
-    steps_per_pass = std::min(steps_per_pass, opt_.max_steps_per_pass);
+  lo.device =
+      net_.device();  // CUDA: batches are copied on the copy stream during the previous step
+  // One loader per distinct training set (STL-10: head A's and head B's).
+  std::map<const eng::data::Dataset*, std::unique_ptr<eng::data::BatchLoader>> loaders;
+  for (const std::string& head : recipe_.schedule) {
+    std::unique_ptr<eng::data::BatchLoader>& l = loaders[&train_set(head)];
+    if (!l) l = std::make_unique<eng::data::BatchLoader>(train_set(head), tf_, lo);
+  }
+  const std::vector<int64_t> steps_per_pass = pass_steps();
   const int passes = static_cast<int>(recipe_.schedule.size());
-  const int64_t steps_per_epoch = steps_per_pass * passes;
+  int64_t steps_per_epoch = 0, full_epoch_steps = 0;
+  for (int p = 0; p < passes; ++p) {
+    steps_per_epoch += steps_per_pass[p];
+    full_epoch_steps += full_pass_steps(recipe_.schedule[p]);
+  }
   const int64_t pairs_per_step = int64_t(recipe_.batch) * recipe_.repeats;
 
   Progress bar(opt_.progress, int64_t(opt_.epochs) * steps_per_epoch);
@@ -258,9 +317,11 @@ TrainResult Trainer::run() {
   while (pos.epoch < opt_.epochs && !stop) {
     while (pos.pass < passes && !stop) {
       const std::string& head = recipe_.schedule[pos.pass];
+      const eng::data::Dataset& set = train_set(head);
+      eng::data::BatchLoader& loader = *loaders.at(&set);
       const int64_t pass_id = int64_t(pos.epoch) * passes + pos.pass;
-      loader.start_epoch(pass_id, pass_order(pass_id), pos.step);
-      while (pos.step < steps_per_pass) {
+      loader.start_epoch(pass_id, pass_order(set, pass_id), pos.step);
+      while (pos.step < steps_per_pass[pos.pass]) {
         if (opt_.time_budget_s > 0 && pos.train_seconds >= opt_.time_budget_s) {
           stop = result.budget_reached = true;
           break;
@@ -310,7 +371,7 @@ TrainResult Trainer::run() {
     }
     rec.epoch = pos.epoch;
     // In units of the full schedule (a shortened pass, --steps-per-pass, is a fraction of one).
-    rec.epochs_done = double(pos.total_steps) / (loader.steps_per_epoch() * passes);
+    rec.epochs_done = double(pos.total_steps) / full_epoch_steps;
     rec.steps = pos.total_steps;
     rec.train_seconds = pos.train_seconds;
     result.history.push_back(rec);

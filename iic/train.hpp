@@ -2,7 +2,11 @@
 //
 // Contract:
 //  - One epoch = the recipe's head passes in order (MNIST: head_b, head_b, head_a); a pass is
-//    one sweep over the training set in steps of B images (drop_last). A step: x (tf1, B images)
+//    one sweep over its head's training set in steps of B images (drop_last). A head trains on
+//    the constructor's training set unless set_head_train_set gave it its own (STL-10: head A on
+//    train+unlabelled+test, head B on train+test), so passes may differ in length; pass p of the
+//    run (p = epoch * passes + index in the schedule) draws its order and augmentations from
+//    (seed, p) whichever set it sweeps. A step: x (tf1, B images)
 //    and x_tf (r tf2 draws each) go through the network as two separate forward passes (batch
 //    norm statistics per pass, as the authors' code); the r copies of each original are paired
 //    with its x output repeated r times; loss = mean over sub-heads of the IIC loss; backward;
@@ -19,9 +23,12 @@
 //  - Checkpoints (out_dir/checkpoint.safetensors, atomic) after every epoch and every
 //    checkpoint_every_s seconds; `resume` restarts exactly at the saved step (same batches, same
 //    parameters and optimizer state: a resumed run equals an uninterrupted one bit for bit on
-//    the CPU). A non-finite loss stops the run with an Error; the last checkpoint is kept.
+//    the CPU). The checkpoint holds the size of each head's training set; resuming with other
+//    sizes is an Error. A non-finite loss stops the run with an Error; the last checkpoint is
+//    kept.
 #pragma once
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -60,7 +67,7 @@ struct Evaluation {
 
 struct EpochRecord {
   int epoch = 0;             // epochs completed
-  double epochs_done = 0;    // training steps / steps of a full epoch of the schedule
+  double epochs_done = 0;    // training steps / steps of a full epoch (its passes uncut)
   bool partial = false;      // the time budget ended the run inside this epoch
   int64_t steps = 0;         // training steps completed
   double train_seconds = 0;  // wall time spent training (evaluation excluded)
@@ -90,6 +97,11 @@ class Trainer {
   Trainer(models::ClusterNet& net, const Recipe& recipe, const eng::data::Dataset& train_set,
           const eng::data::Dataset& eval_set, eng::data::TransformSet transforms,
           TrainOptions options);
+  // Head `head` (one of the schedule's) trains on `set` instead of the training set; same image
+  // shape, at least one batch. The set must outlive the trainer. Call before run().
+  void set_head_train_set(const std::string& head, const eng::data::Dataset& set);
+  // Steps of each pass of the schedule, in order (max_steps_per_pass applied).
+  std::vector<int64_t> pass_steps() const;
   TrainResult run();
 
   // One training step on a batch for a head; returns the per-sub-head losses.
@@ -113,11 +125,15 @@ class Trainer {
   std::string checkpoint_path() const;
   void save_checkpoint(const Position& pos, const std::vector<EpochRecord>& history);
   bool load_checkpoint(Position& pos, std::vector<EpochRecord>& history);
-  std::vector<int64_t> pass_order(int64_t pass_id) const;
+  std::vector<int64_t> pass_order(const eng::data::Dataset& set, int64_t pass_id) const;
+  const eng::data::Dataset& train_set(const std::string& head) const;
+  int64_t full_pass_steps(const std::string& head) const;  // drop_last, as the loader
+  eng::Json train_set_sizes_json() const;                  // head -> its training set's size
 
   models::ClusterNet& net_;
   Recipe recipe_;
   const eng::data::Dataset& train_;
+  std::map<std::string, const eng::data::Dataset*> head_train_;  // heads with their own set
   const eng::data::Dataset& eval_;
   eng::data::TransformSet tf_;
   TrainOptions opt_;

@@ -5,6 +5,8 @@
 //   HO = (H + 2ph - dh*(KH-1) - 1) / sh + 1 (floor), likewise WO; both must be >= 1.
 // Kernels: ref (conv2d_ref.cpp), onednn (conv2d_onednn.cpp), cuda (conv2d_cudnn.cu).
 // Weight and bias gradients are returned plain; dx may carry the backend's layout.
+// In bf16 compute precision (backend.hpp) the CPU kernels read x, w and dy rounded to bfloat16
+// and sum in float32; every tensor in and out stays float32. CUDA ignores the setting.
 #pragma once
 #include "engine/tensor.hpp"
 #include "ops/dispatch.hpp"

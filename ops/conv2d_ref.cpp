@@ -10,7 +10,12 @@
 // The GEMM sums each element in a fixed order and every other loop owns its outputs, so the
 // results are bit-identical for any thread count. The tap loops only visit output positions
 // whose input lies inside the image (tap_range): no branch on padding in the inner loops.
+// In bf16 compute precision (backend.hpp) x, w and dy are first rounded to bfloat16 (nearest,
+// ties to even) and the rest runs unchanged: products of bf16 values are exact in float32, so
+// this is what oneDNN's bf16 kernels compute, up to the order of the float32 sums.
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "ops/conv2d.hpp"
@@ -18,6 +23,30 @@
 
 namespace eng::ref {
 namespace {
+
+// The bfloat16 value (the top 16 bits of a float32) nearest to v, ties to even, as a float32.
+float round_to_bf16(float v) {
+  uint32_t u;
+  std::memcpy(&u, &v, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return v;  // NaN stays NaN
+  u += 0x7fffu + ((u >> 16) & 1u);
+  u &= 0xffff0000u;
+  std::memcpy(&v, &u, sizeof v);
+  return v;
+}
+
+// t as the kernels read it: plain, and rounded to bfloat16 in bf16 compute precision.
+Tensor compute_input(const Tensor& t) {
+  Tensor in = t.plain();
+  if (compute_precision() != Precision::BF16) return in;
+  Tensor out = Tensor::empty(in.shape());
+  const float* src = in.data();
+  float* dst = out.data();
+  const int64_t n = in.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) dst[i] = round_to_bf16(src[i]);
+  return out;
+}
 
 int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
@@ -92,7 +121,8 @@ void col2im(const Geometry& g, const float* col, float* dxn) {
 
 Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in,
                       const Conv2dParams& p) {
-  Tensor x = x_in.plain(), w = w_in.plain(), b = b_in.defined() ? b_in.plain() : Tensor();
+  Tensor x = compute_input(x_in), w = compute_input(w_in);
+  Tensor b = b_in.defined() ? b_in.plain() : Tensor();
   Geometry g(x.shape(), w.shape(), p);
   Tensor y = Tensor::empty({g.N, g.O, g.HO, g.WO});
   std::vector<float> col(g.taps() * g.out_plane());
@@ -111,9 +141,10 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in
 
 Conv2dGrads conv2d_backward(const Tensor& x_in, const Tensor& w_in, const Tensor& dy_in,
                             const Conv2dParams& p, bool need_dx, bool need_dw, bool need_db) {
-  // Only what the requested gradients read is converted to plain.
-  Tensor x = need_dw ? x_in.plain() : Tensor(), w = need_dx ? w_in.plain() : Tensor();
-  Tensor dy = dy_in.plain();
+  // Only what the requested gradients read is converted.
+  Tensor x = need_dw ? compute_input(x_in) : Tensor();
+  Tensor w = need_dx ? compute_input(w_in) : Tensor();
+  Tensor dy = compute_input(dy_in);
   Geometry g(x_in.shape(), w_in.shape(), p);
   const int64_t taps = g.taps(), P = g.out_plane();
   Conv2dGrads grads;

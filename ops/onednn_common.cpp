@@ -22,7 +22,8 @@ std::string desc_key(const dnnl::memory::desc& md) {
 
 std::string DnnlLayout::name() const {
   const auto& d = md.data;
-  std::string s = "onednn:blocked(";
+  std::string s =
+      md.data_type() == dnnl::memory::data_type::bf16 ? "onednn:bf16:blocked(" : "onednn:blocked(";
   for (int i = 0; i < d.format_desc.blocking.inner_nblks; ++i)
     s += str(i ? "," : "", "dim", d.format_desc.blocking.inner_idxs[i], "x",
              d.format_desc.blocking.inner_blks[i]);

@@ -2,7 +2,9 @@
 //
 //  - one CPU engine and stream for the process;
 //  - DnnlLayout: the eng::Layout through which a oneDNN-chosen memory format (nChw16c, ...)
-//    stays inside a Tensor between consecutive oneDNN ops (reorder only at the plain edges);
+//    stays inside a Tensor between consecutive oneDNN ops (reorder only at the plain edges).
+//    Its memory may be bf16 (the bf16 copy of an input made for a bf16 kernel): the tensor's
+//    dtype stays float32, the type plain() converts it back to;
 //  - desc_of/memory_of: view any CPU tensor (plain or DnnlLayout) as oneDNN memory;
 //  - tensor_for(md): a new tensor with that memory format (plain when md is the plain one);
 //    storage_for(md): flat scratch storage for memory of md (a workspace);

@@ -2,7 +2,8 @@
 // and backward, on random awkward shapes (batch 1, 3x3 maps, channel counts like 3, 5, 17,
 // stride 2, padding, dilation, broadcasting); a ClusterNet6c-like network with the IIC loss end
 // to end (loss and every parameter gradient); determinism of repeated CUDA runs; the TF32 mode;
-// device-mismatch errors. Without a GPU, or in a build without CUDA, it prints "SKIPPED: ..." and
+// device-mismatch errors; the copy stream and page-locked staging, and the batch loader on CUDA
+// (the CPU loader's bits). Without a GPU, or in a build without CUDA, it prints "SKIPPED: ..." and
 // exits with 77, which ctest reports as skipped (never as passed).
 //
 // Parity runs with TF32 off (plain float32 on both sides). The CPU reference sums in double or in
@@ -22,8 +23,11 @@
 #include <string>
 #include <vector>
 
+#include "data/loader.hpp"
+#include "engine/allocator.hpp"
 #include "engine/params.hpp"
 #include "ops/ops.hpp"
+#include "tests/noise_dataset.hpp"
 #include "tests/testing.hpp"
 #ifdef ENG_HAVE_CUDA
 #include "engine/cuda_runtime.hpp"
@@ -486,6 +490,83 @@ BOOST_AUTO_TEST_CASE(device_mismatch_errors_name_the_op) {
   p.running_mean = Tensor::zeros({3}), p.running_var = Tensor::full({3}, 1.0f);
   Tensor g = Tensor::full({3}, 1.0f, Device::CUDA), b = Tensor::zeros({3}, Device::CUDA);
   testing::expect_error([&] { eng::batch_norm(x, g, b, p); }, {"batch_norm"});
+}
+
+BOOST_AUTO_TEST_CASE(copy_stream_order_and_pinned_block_reuse) {
+  const size_t n = 12345, bytes = n * sizeof(float);  // a size no other test stages
+  std::vector<float> values(n);
+  for (size_t i = 0; i < n; ++i) values[i] = float(i) * 0.5f;
+  const eng::AllocatorStats before = eng::pinned_stats();
+  float* host = static_cast<float*>(eng::pinned_alloc(bytes));
+  std::copy(values.begin(), values.end(), host);
+  Tensor dev = Tensor::empty({int64_t(n)}, Device::CUDA);
+  Tensor busy = Tensor::zeros({4096, 4096}, Device::CUDA);
+  busy = eng::matmul(busy, busy);  // cuBLAS set up, and the blocks of the products below cached
+  eng::cuda::synchronize();
+  // Engine stream: ~10 ms of products, then zero the destination. The copy must wait for both.
+  for (int k = 0; k < 4; ++k) busy = eng::matmul(busy, busy);
+  eng::device_memset0(dev.raw(), bytes, Device::CUDA);
+  eng::cuda::Event copied = eng::cuda::copy_to_device_async({{dev.raw(), host, bytes}});
+  eng::pinned_free(host, bytes, copied);
+  BOOST_TEST(eng::pinned_stats().cached_bytes == before.cached_bytes + bytes);
+  // The copy has not read the block yet: a request of its size gets another one.
+  float* other = static_cast<float*>(eng::pinned_alloc(bytes));
+  BOOST_TEST(other != host);
+  eng::cuda::engine_wait(copied);
+  BOOST_TEST(dev.to_vector() == values);  // after the zeros (and the host waited for the copy)
+  BOOST_TEST(eng::cuda::event_done(copied));
+  // Now it has: the block is handed out again.
+  float* again = static_cast<float*>(eng::pinned_alloc(bytes));
+  BOOST_TEST(again == host);
+  eng::pinned_free(again, bytes);
+  eng::pinned_free(other, bytes);
+  const eng::AllocatorStats after = eng::pinned_stats();
+  BOOST_TEST(after.live_bytes == before.live_bytes);
+  BOOST_TEST(after.cached_bytes == before.cached_bytes + 2 * bytes);
+}
+
+BOOST_AUTO_TEST_CASE(loader_on_cuda_gives_the_cpu_batches) {
+  using eng::data::Batch;
+  const eng::data::Dataset d = testing::noise_dataset(45);
+  eng::data::LoaderOptions opt;
+  opt.batch_size = 6, opt.repeats = 3, opt.seed = 5, opt.workers = 2;
+  // A pass abandoned with batches in flight, then pass 2 from first_step.
+  auto run = [&](Device device, int64_t first_step) {
+    opt.device = device;
+    eng::data::BatchLoader loader(d, eng::data::mnist_transforms(), opt);
+    loader.start_epoch(1, eng::data::shuffled_order(45, 5, 1));
+    loader.next();
+    loader.start_epoch(2, eng::data::shuffled_order(45, 5, 2), first_step);
+    std::vector<Batch> out;
+    while (auto b = loader.next()) out.push_back(std::move(*b));
+    return out;
+  };
+  const eng::AllocatorStats before = eng::pinned_stats();
+  const std::vector<Batch> cpu = run(Device::CPU, 0), gpu = run(Device::CUDA, 0),
+                           resumed = run(Device::CUDA, 4);
+  BOOST_REQUIRE(cpu.size() == 7u);
+  BOOST_REQUIRE(gpu.size() == 7u);
+  BOOST_REQUIRE(resumed.size() == 3u);
+  auto check_same = [](const Batch& g, const Batch& c) {
+    BOOST_TEST(g.step == c.step);
+    BOOST_TEST((g.x.device() == Device::CUDA && g.x_tf.device() == Device::CUDA));
+    BOOST_TEST(g.x.shape() == c.x.shape());
+    BOOST_TEST(g.x_tf.shape() == c.x_tf.shape());
+    BOOST_TEST((testing::values_of({g.x, g.x_tf}) == testing::values_of({c.x, c.x_tf})));
+    BOOST_TEST(g.indices == c.indices);
+    BOOST_TEST(g.labels == c.labels);
+  };
+  for (size_t s = 0; s < cpu.size(); ++s) check_same(gpu[s], cpu[s]);
+  for (size_t s = 0; s < resumed.size(); ++s) check_same(resumed[s], cpu[4 + s]);
+  // Staging: every page-locked block is back in the cache, and blocks were handed out again
+  // (a copy takes microseconds here, building a batch far longer): far fewer blocks than the
+  // ~16 batches staged.
+  const size_t staging = (6 + 3 * 6) * 24 * 24 * sizeof(float);
+  const eng::AllocatorStats after = eng::pinned_stats();
+  BOOST_TEST(after.live_bytes == before.live_bytes);
+  BOOST_TEST(after.cached_bytes > before.cached_bytes);
+  BOOST_TEST(after.cached_bytes - before.cached_bytes <=
+             size_t(opt.workers + opt.prefetch + 2) * staging);
 }
 
 int main(int argc, char* argv[]) {

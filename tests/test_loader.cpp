@@ -1,6 +1,7 @@
 // test_loader.cpp — the prefetching IIC batch loader: reproducibility across worker counts,
 // seeds and epochs, the row layout of x / x_tf (images that encode their index), drop_last,
-// epoch orders, restarts, error propagation, and the multithreaded tf3 helper.
+// epoch orders, restarts, error propagation, and the multithreaded tf3 helper. (Batches on CUDA:
+// test_cuda_ops.)
 #define BOOST_TEST_MODULE loader
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "data/loader.hpp"
+#include "tests/noise_dataset.hpp"
 #include "tests/testing.hpp"
 
 using namespace eng::data;
@@ -17,20 +19,9 @@ using eng::Rng;
 using eng::Tensor;
 using testing::contains;
 using testing::error_of;
+using testing::noise_dataset;
 
 namespace {
-// n 1x28x28 images: image i is random noise (seeded by i), label i % 10.
-Dataset noise_dataset(int64_t n) {
-  std::vector<uint8_t> px(n * 28 * 28);
-  std::vector<int> labels(n);
-  for (int64_t i = 0; i < n; ++i) {
-    Rng rng(99, i);
-    for (int p = 0; p < 28 * 28; ++p) px[i * 784 + p] = uint8_t(rng.randint(256));
-    labels[i] = int(i % 10);
-  }
-  return Dataset("noise", n, 1, 28, 28, std::move(px), std::move(labels));
-}
-
 // n 1x4x4 images with every pixel = i (so an image encodes its index, i < 256).
 Dataset index_dataset(int64_t n) {
   std::vector<uint8_t> px(n * 16);
@@ -197,6 +188,11 @@ BOOST_AUTO_TEST_CASE(errors_are_reported) {
                       "loader: tf1 returned a 2x1x1 image, expected 2x2x1"));
   BOOST_TEST(contains(error_of([&] { transform_range(d, tagging_transforms(), 5, 11, 2); }),
                       "transform_range: range [5, 11) is not inside 'index' (size 10)"));
+  if (!eng::built_with_cuda()) {
+    opt.device = eng::Device::CUDA;
+    BOOST_TEST(contains(error_of([&] { BatchLoader(d, tagging_transforms(), opt); }),
+                        "loader: device cuda needs a build with CUDA"));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(transform_range_applies_tf3_on_threads) {

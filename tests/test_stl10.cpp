@@ -1,6 +1,7 @@
-// test_stl10.cpp — the STL-10 reader on small files written here in the exact official format:
-// column-major planes come out as CHW row-major images, labels 1..10 become 0..9, unlabelled
-// images get -1, the authors' partitions keep their order, corrupt files are named errors and
+// test_stl10.cpp — the STL-10 reader on small files written here in the exact official format
+// (tests/stl10_files.hpp): column-major planes come out as CHW row-major images, labels 1..10
+// become 0..9, unlabelled images get -1, the authors' partitions keep their order (head A's
+// training images interleaved with the unlabelled ones), corrupt files are named errors and
 // missing data names the folder, the URL and the archive digest.
 #define BOOST_TEST_MODULE stl10
 #include <boost/test/unit_test.hpp>
@@ -8,61 +9,39 @@
 #include <string>
 #include <vector>
 
-#include "data/stl10.hpp"
-#include "temp_files.hpp"
+#include "tests/stl10_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace eng::data;
 using testing::Bytes;
 using testing::contains;
 using testing::error_of;
+using testing::stl10_images_file;
+using testing::stl10_value;
 using testing::TempDir;
 using testing::write_bytes;
 
 namespace {
 constexpr int S = kStl10Side;
 
-// A value that differs for (c, y) and (c, x) swapped, so a missed transpose shows.
-uint8_t value(int64_t image, int c, int y, int x) {
-  return uint8_t((image * 11 + c * 101 + y * 7 + x * 3) % 253);
-}
-
-// `n` images numbered from `first`, in the official file layout (column-major planes).
-Bytes images_file(int64_t n, int64_t first = 0) {
-  Bytes b(size_t(n) * kStl10ImageBytes);
-  for (int64_t i = 0; i < n; ++i)
-    for (int c = 0; c < 3; ++c)
-      for (int x = 0; x < S; ++x)
-        for (int y = 0; y < S; ++y)
-          b[size_t(i) * kStl10ImageBytes + size_t(c) * S * S + size_t(x) * S + y] =
-              value(first + i, c, y, x);
-  return b;
-}
-
 void check_image(const Dataset& d, int64_t row, int64_t number) {
   const uint8_t* img = d.image(row);
   for (int c = 0; c < 3; ++c)
     for (int y : {0, 1, 50, 95})
       for (int x : {0, 2, 61, 95})
-        BOOST_TEST(img[size_t(c) * S * S + size_t(y) * S + x] == value(number, c, y, x),
+        BOOST_TEST(img[size_t(c) * S * S + size_t(y) * S + x] == stl10_value(number, c, y, x),
                    "row " << row << " c " << c << " y " << y << " x " << x);
 }
 
-// A complete small stl10_binary/ folder: train 3 images, test 2, unlabelled 4.
+// A complete small stl10_binary/ folder: train 3 images, test 2, unlabelled 6 (2 per train image).
 fs::path write_folder(const fs::path& root) {
-  const fs::path dir = root / "stl10_binary";
-  write_bytes(dir / "train_X.bin", images_file(3, 0));
-  write_bytes(dir / "train_y.bin", Bytes{1, 10, 5});
-  write_bytes(dir / "test_X.bin", images_file(2, 100));
-  write_bytes(dir / "test_y.bin", Bytes{2, 3});
-  write_bytes(dir / "unlabeled_X.bin", images_file(4, 200));
-  return dir;
+  return testing::write_stl10_folder(root, Bytes{1, 10, 5}, Bytes{2, 3}, 6);
 }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(column_major_planes_become_row_major) {
   // Two whole images against their definition.
-  const Bytes file = images_file(2, 7);
+  const Bytes file = stl10_images_file(2, 7);
   Bytes chw(file.size());
   stl10_to_chw(file.data(), chw.data(), 2);
   for (int64_t i = 0; i < 2; ++i)
@@ -70,7 +49,7 @@ BOOST_AUTO_TEST_CASE(column_major_planes_become_row_major) {
       for (int y = 0; y < S; ++y)
         for (int x = 0; x < S; ++x)
           if (chw[size_t(i) * kStl10ImageBytes + size_t(c) * S * S + size_t(y) * S + x] !=
-              value(7 + i, c, y, x))
+              stl10_value(7 + i, c, y, x))
             BOOST_FAIL("pixel " << i << "," << c << "," << y << "," << x << " misplaced");
 }
 
@@ -86,19 +65,20 @@ BOOST_AUTO_TEST_CASE(splits_labels_and_partitions) {
   for (int64_t i = 0; i < 3; ++i) check_image(train, i, i);
 
   Dataset unl = read_stl10_dir(dir.string(), {Stl10Split::Unlabelled});
-  BOOST_TEST(unl.size() == 4);
-  BOOST_TEST(unl.labels() == (std::vector<int>(4, -1)), boost::test_tools::per_element());
+  BOOST_TEST(unl.size() == 6);
+  BOOST_TEST(unl.labels() == (std::vector<int>(6, -1)), boost::test_tools::per_element());
   check_image(unl, 3, 203);
 
-  // Head A: train + unlabelled + test; head B: train + test (protocol.md).
+  // Head A: train + unlabelled + test, each training image followed by its share of unlabelled
+  // ones (the authors' order); head B: train + test (protocol.md).
   const DataRoot r{root.path.string(), "--data"};
   Dataset a = load_stl10(r, stl10_head_a_splits(), Download::Never);
-  BOOST_TEST(a.name() == "stl10-train+unlabeled+test");
-  BOOST_TEST(a.size() == 9);
-  BOOST_TEST(a.labels() == (std::vector<int>{0, 9, 4, -1, -1, -1, -1, 1, 2}),
+  BOOST_TEST(a.name() == "stl10-train+unlabeled(interleaved)+test");
+  BOOST_TEST(a.size() == 11);
+  BOOST_TEST(a.labels() == (std::vector<int>{0, -1, -1, 9, -1, -1, 4, -1, -1, 1, 2}),
              boost::test_tools::per_element());
-  check_image(a, 3, 200);
-  check_image(a, 8, 101);
+  const std::vector<int64_t> numbers = {0, 200, 201, 1, 202, 203, 2, 204, 205, 100, 101};
+  for (int64_t row = 0; row < a.size(); ++row) check_image(a, row, numbers[size_t(row)]);
   Dataset b = load_stl10(r, stl10_head_b_splits(), Download::Never);
   BOOST_TEST(b.name() == "stl10-train+test");
   BOOST_TEST(b.labels() == (std::vector<int>{0, 9, 4, 1, 2}), boost::test_tools::per_element());
@@ -127,7 +107,7 @@ BOOST_AUTO_TEST_CASE(corrupt_stl10_files_are_named_errors) {
   BOOST_TEST(contains(train_error(), y + ": no such file (the labels of " + x + ")"));
   write_bytes(y, Bytes{1, 2, 3});
 
-  Bytes cut = images_file(3);
+  Bytes cut = stl10_images_file(3, 0);
   cut.resize(cut.size() - 1);
   write_bytes(x, cut);
   e = train_error();
@@ -138,6 +118,15 @@ BOOST_AUTO_TEST_CASE(corrupt_stl10_files_are_named_errors) {
   fs::remove(x);
   BOOST_TEST(contains(train_error(), x + ": no such file"));
   BOOST_TEST(contains(error_of([&] { read_stl10_dir(dir.string(), {}); }), "no splits"));
+
+  // Interleaving needs the same number of unlabelled images after every training image.
+  write_folder(root.path);
+  write_bytes(dir / "unlabeled_X.bin", stl10_images_file(4, 200));
+  e = error_of([&] { read_stl10_dir(dir.string(), stl10_head_a_splits()); });
+  BOOST_TEST(contains(e, (dir / "unlabeled_X.bin").string() +
+                             ": holds 4 images, not the same number after each of the 3 images "
+                             "of " +
+                             x));
 }
 
 BOOST_AUTO_TEST_CASE(missing_stl10_names_the_folder_url_and_digest) {

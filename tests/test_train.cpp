@@ -1,17 +1,26 @@
 // test_train.cpp — the training loop end to end: the repeated-originals shortcut equals the
-// authors' full pass, a killed run resumes exactly, and a short MNIST run learns (accuracy far
-// above what a broken gradient or an untrained network reaches).
+// authors' full pass, a killed run resumes exactly, a short MNIST run learns (accuracy far above
+// what a broken gradient or an untrained network reaches), and a head with its own training set
+// (STL-10's head A, on a small fake STL-10 in the official format) gets passes of its own length
+// over its own images, and resumes exactly from inside such a pass.
 #define BOOST_TEST_MODULE train
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 
+#include "data/augment_sobel.hpp"
 #include "data/mnist.hpp"
+#include "engine/checkpoint.hpp"
 #include "iic/train.hpp"
 #include "models/clusternet6c.hpp"
 #include "ops/reduce.hpp"
+#include "tests/stl10_files.hpp"
 #include "tests/testing.hpp"
 
 namespace fs = std::filesystem;
@@ -168,4 +177,176 @@ BOOST_AUTO_TEST_CASE(short_mnist_run_learns, *boost::unit_test::label("long")) {
                                        << e.selected_acc << ", mean " << e.mean_acc);
   BOOST_TEST(e.selected_acc > 0.35);
   BOOST_TEST(e.mean_acc > 0.35);
+}
+
+namespace {
+
+// A fake STL-10 (tests/stl10_files.hpp): train images 0..7, test 100..103, unlabelled 200..215.
+// Head A's set (train+unlabelled+test) has 28 images, head B's (train+test) 12.
+struct FakeStl10 {
+  testing::TempDir root{"train-stl10"};
+  eng::data::Dataset head_a, head_b;
+  FakeStl10() {
+    testing::write_stl10_folder(root.path, {1, 2, 3, 4, 5, 6, 7, 8}, {9, 10, 1, 2}, 16);
+    const eng::data::DataRoot r{root.path.string(), "test"};
+    using eng::data::Download;
+    head_a = eng::data::load_stl10(r, eng::data::stl10_head_a_splits(), Download::Never);
+    head_b = eng::data::load_stl10(r, eng::data::stl10_head_b_splits(), Download::Never);
+  }
+};
+
+// The authors' STL-10 schedule (head A, then head B) at batch 4 (head A passes of 7 steps, head B
+// of 3), 2 copies, the small network's heads.
+iic::Recipe tiny_stl10_recipe() {
+  iic::Recipe r = iic::authors_recipe("stl10");
+  r.batch = 4, r.repeats = 2, r.subheads = 3, r.k_a = 7, r.k_b = 4;
+  return r;
+}
+
+// The STL-10 Sobel pipeline's 64-pixel crops, resized to the small network's 24; tf1 first tells
+// `on_image` the number of each image it is given (its first byte), outputs unchanged.
+eng::data::TransformSet stl10_transforms(std::function<void(int)> on_image = nullptr) {
+  eng::data::TransformSet tf = eng::data::sobel_transforms({64, 24});
+  if (!on_image) return tf;
+  tf.tf1 = [inner = tf.tf1, on_image](const eng::data::Image& img, eng::Rng& rng) {
+    on_image(static_cast<int>(std::lround(img.px[0] * 255)));
+    return inner(img, rng);
+  };
+  return tf;
+}
+
+// The image numbers of a set, sorted.
+std::vector<int> numbers_of(const eng::data::Dataset& d) {
+  std::vector<int> n;
+  for (int64_t i = 0; i < d.size(); ++i) n.push_back(d.image(i)[0]);
+  std::sort(n.begin(), n.end());
+  return n;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_head_with_its_own_set_sweeps_it, *boost::unit_test::label("long")) {
+  FakeStl10 data;
+  std::mutex mu;
+  std::vector<int> seen;  // tf1's images in the order the loaders took them
+  eng::data::TransformSet tf = stl10_transforms([&](int n) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(n);
+  });
+  eng::Rng init(1);
+  models::ClusterNet6c net(small_config(), init);
+  iic::TrainOptions o;
+  o.epochs = 2, o.seed = 5, o.progress = false, o.checkpoint_every_s = 0;
+  iic::Trainer trainer(net, tiny_stl10_recipe(), data.head_b, data.head_b, tf, o);
+  BOOST_TEST(trainer.pass_steps() == (std::vector<int64_t>{3, 3}),
+             boost::test_tools::per_element());
+  trainer.set_head_train_set("head_a", data.head_a);
+  BOOST_TEST(trainer.pass_steps() == (std::vector<int64_t>{7, 3}),
+             boost::test_tools::per_element());
+  iic::TrainResult res = trainer.run();
+
+  BOOST_TEST(res.steps == 2 * (7 + 3));
+  BOOST_REQUIRE(res.history.size() == 2u);
+  BOOST_TEST(res.history[0].steps == 10);
+  BOOST_TEST(res.history[0].epochs_done == 1.0);
+  BOOST_TEST(res.history[1].epochs_done == 2.0);
+  // Each pass covers its head's whole set in batches of 4 (the loaders build no batch beyond a
+  // full pass): per epoch, head A's 28 images (the unlabelled ones among them), then head B's 12.
+  BOOST_REQUIRE(seen.size() == size_t(2 * (28 + 12)));
+  size_t at = 0;
+  for (int epoch = 0; epoch < 2; ++epoch)
+    for (const eng::data::Dataset* set : {&data.head_a, &data.head_b}) {
+      std::vector<int> pass(seen.begin() + at, seen.begin() + at + set->size());
+      std::sort(pass.begin(), pass.end());
+      BOOST_TEST(pass == numbers_of(*set), boost::test_tools::per_element());
+      at += set->size();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(cut_passes_are_a_fraction_of_a_full_epoch, *boost::unit_test::label("long")) {
+  FakeStl10 data;
+  eng::Rng init(1);
+  models::ClusterNet6c net(small_config(), init);
+  iic::TrainOptions o;
+  o.epochs = 1, o.progress = false, o.checkpoint_every_s = 0, o.max_steps_per_pass = 2;
+  iic::Trainer trainer(net, tiny_stl10_recipe(), data.head_b, data.head_b, stl10_transforms(), o);
+  trainer.set_head_train_set("head_a", data.head_a);
+  BOOST_TEST(trainer.pass_steps() == (std::vector<int64_t>{2, 2}),
+             boost::test_tools::per_element());
+  iic::TrainResult res = trainer.run();
+  BOOST_TEST(res.steps == 4);
+  BOOST_REQUIRE(res.history.size() == 1u);
+  BOOST_TEST(res.history[0].epochs_done == 4.0 / (7 + 3));
+}
+
+BOOST_AUTO_TEST_CASE(bad_head_train_sets_are_named_errors) {
+  FakeStl10 data;
+  eng::Rng init(1);
+  models::ClusterNet6c net(small_config(), init);
+  iic::Trainer trainer(net, tiny_stl10_recipe(), data.head_b, data.head_b, stl10_transforms(), {});
+  testing::expect_error([&] { trainer.set_head_train_set("head_c", data.head_a); },
+                        {"train: head 'head_c' is not in the schedule of stl10"});
+  eng::data::Dataset small("small", 4, 3, 32, 32, std::vector<uint8_t>(4 * 3 * 32 * 32));
+  testing::expect_error([&] { trainer.set_head_train_set("head_a", small); },
+                        {"training set small of head_a has 3x32x32 images",
+                         "the training set stl10-train+test 3x96x96"});
+  eng::data::Dataset few("few", 3, 3, 96, 96,
+                         std::vector<uint8_t>(3 * eng::data::kStl10ImageBytes));
+  testing::expect_error([&] { trainer.set_head_train_set("head_a", few); },
+                        {"training set few has 3 images, fewer than one batch of 4"});
+}
+
+BOOST_AUTO_TEST_CASE(a_run_stopped_inside_a_head_a_pass_resumes_exactly,
+                     *boost::unit_test::label("long")) {
+  FakeStl10 data;
+  const iic::Recipe recipe = tiny_stl10_recipe();
+  auto run = [&](models::ClusterNet& net, const iic::TrainOptions& o,
+                 const eng::data::TransformSet& tf) {
+    iic::Trainer trainer(net, recipe, data.head_b, data.head_b, tf, o);
+    trainer.set_head_train_set("head_a", data.head_a);
+    return trainer.run();
+  };
+  // Reference: an uninterrupted run (no out_dir: no checkpoints).
+  eng::Rng init_ref(1);
+  models::ClusterNet6c ref_net(small_config(), init_ref);
+  iic::TrainResult ref = run(ref_net, resume_options(""), stl10_transforms());
+
+  // The same run, checkpointing after every step, stopped by an exception from tf1 when it meets
+  // the image at position 13 of the first head-A pass (in its 4th step of 7): the loader rethrows
+  // it when the trainer asks for that step, so the last checkpoint is the one after 3 steps.
+  testing::TempDir dir("train-stl10-resume");
+  const iic::TrainOptions o = resume_options(dir.path.string());
+  const int stop_at = data.head_a.image(eng::data::shuffled_order(28, o.seed, 0)[13])[0];
+  struct Stop {};
+  eng::Rng init(1);
+  models::ClusterNet6c stopped(small_config(), init);
+  BOOST_CHECK_THROW(run(stopped, o, stl10_transforms([&](int n) {
+                          if (n == stop_at) throw Stop{};
+                        })),
+                    Stop);
+  const std::string ck = dir.file("checkpoint.safetensors");
+  eng::Json state = eng::Json::parse(eng::load_checkpoint(ck).metadata.at("iic_state"));
+  BOOST_TEST(state["epoch"].as_int() == 0);
+  BOOST_TEST(state["pass"].as_int() == 0);
+  BOOST_TEST(state["step"].as_int() == 3);
+
+  // Resuming without head A's own set is refused (its passes would be another length).
+  iic::TrainOptions ro = o;
+  ro.resume = true;
+  eng::Rng init2(99);  // another init: everything must come from the checkpoint
+  models::ClusterNet6c net(small_config(), init2);
+  testing::expect_error(
+      [&] { iic::Trainer(net, recipe, data.head_b, data.head_b, stl10_transforms(), ro).run(); },
+      {"was made with training sets of {\"head_a\":28,\"head_b\":12} images per head",
+       "this run has {\"head_a\":12,\"head_b\":12}"});
+  iic::TrainResult res = run(net, ro, stl10_transforms());
+  BOOST_TEST(res.steps == 2 * (7 + 3));
+  BOOST_REQUIRE(res.history.size() == ref.history.size());
+  for (size_t e = 0; e < res.history.size(); ++e)
+    BOOST_TEST(res.history[e].eval.subhead_acc == ref.history[e].eval.subhead_acc,
+               boost::test_tools::per_element());
+  auto a = parameter_values(net), b = parameter_values(ref_net);
+  BOOST_REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    BOOST_CHECK_MESSAGE(a[i] == b[i], "parameter " << i << " differs after resume");
 }

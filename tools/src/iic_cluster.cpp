@@ -85,6 +85,8 @@ run:
   --threads N          CPU threads (default: all cores)
   --loader-threads N   augmentation worker threads (default 1)
   --device D           cpu | cuda (default: cuda when a GPU is present)
+  --precision P        fp32 | bf16 (CPU convolutions in bf16; fp32 with a message where the
+                       CPU lacks AVX-512 BF16; default fp32)
   --quiet              no progress bar
   --help               this text
 )";
@@ -354,11 +356,11 @@ eng::Json numbers(const std::vector<double>& v) {
 }
 
 int run(int argc, char** argv) {
-  iic::Cli cli(argc, argv,
-               {"images",  "dataset",        "data",    "resize",         "pipeline",    "net",
-                "crop",    "input",          "k",       "k-over",         "subheads",    "batch",
-                "repeats", "schedule",       "lr",      "epochs",         "time-budget", "out",
-                "seed",    "steps-per-pass", "threads", "loader-threads", "device"},
+  iic::Cli cli(argc, argv, {"images",   "dataset",        "data",    "resize",   "pipeline",
+                            "net",      "crop",           "input",   "k",        "k-over",
+                            "subheads", "batch",          "repeats", "schedule", "lr",
+                            "epochs",   "time-budget",    "out",     "seed",     "steps-per-pass",
+                            "threads",  "loader-threads", "device",  "precision"},
                {"no-download", "no-shuffle", "resume", "quiet", "help"});
   if (cli.flag("help") || argc == 1) {
     std::cout << kUsage;
@@ -376,6 +378,7 @@ int run(int argc, char** argv) {
   const Plan plan = make_plan(cli, pipeline, data);
   const iic::Recipe& r = plan.recipe;
   const eng::Device dev = iic::choose_device(cli.get("device", ""), kOptions);
+  const eng::Precision precision = iic::choose_precision(cli.get("precision", ""), dev, kTool);
   eng::Rng init_rng(seed, 1);
   std::unique_ptr<models::ClusterNet> net = make_net(plan, init_rng);
   net->to(dev);
@@ -401,7 +404,8 @@ int run(int argc, char** argv) {
                r.network.c_str(), pipeline.c_str(), plan.crop, plan.input, r.k_b, r.k_a, r.subheads,
                r.batch, r.repeats);
   for (const std::string& h : r.schedule) std::fprintf(stderr, " %s", h.c_str());
-  std::fprintf(stderr, ", %d epochs on %s\n", opt.epochs, eng::device_name(dev));
+  std::fprintf(stderr, ", %d epochs on %s (%s)\n", opt.epochs, eng::device_name(dev),
+               eng::precision_name(precision));
   if (!data.caveat.empty()) std::fprintf(stderr, "note: %s\n", data.caveat.c_str());
 
   const int classes = classes_of(data);

@@ -3,7 +3,7 @@
 //
 // Writes into --out (default runs/table1): <dataset>/checkpoint.safetensors (atomic, resumable),
 // results.json (every row, every epoch), table1.md and accuracy_<dataset>.png (ours vs the
-// authors' curve). Rows whose data or code is not available are listed as such.
+// authors' curve). Rows whose data is not available are listed as such.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +14,7 @@
 #include "data/augment_sobel.hpp"
 #include "data/cifar.hpp"
 #include "data/mnist.hpp"
+#include "data/stl10.hpp"
 #include "engine/backend.hpp"
 #include "engine/json.hpp"
 #include "iic/cli.hpp"
@@ -41,6 +42,9 @@ const char* kUsage = R"(usage: tools/run_table1 [options]
   --threads N          CPU threads (default: all cores)
   --loader-threads N   augmentation worker threads (default 1)
   --device D           cpu | cuda (default: cuda when a GPU is present)
+  --precision P        fp32 | bf16 (bf16: the CPU convolutions in bf16, fp32 master weights,
+                       BN, loss and Adam; needs AVX-512 BF16, else fp32 with a message;
+                       default fp32, the authors' precision)
   --no-shuffle         the datasets' own order, as the authors (default: shuffled by the seed)
   --checkpoint-every T also checkpoint every T of training (default 10m)
   --steps-per-pass N   at most N steps per head pass (quick runs; 0 = full passes)
@@ -110,16 +114,19 @@ void plot_row(const Row& r, const iic::ReferenceData& ref, const std::string& pa
 }
 
 std::string describe_machine(eng::Device dev, int threads) {
+  const std::string bf16 =
+      eng::compute_precision() == eng::Precision::BF16 ? ", bf16 convolutions" : "";
 #ifdef ENG_HAVE_CUDA
-  if (dev == eng::Device::CUDA) return eng::cuda::device_name() + " (CUDA)";
+  if (dev == eng::Device::CUDA) return eng::cuda::device_name() + " (CUDA)" + bf16;
 #endif
   (void)dev;
-  return iic::describe_cpu(threads);
+  return iic::describe_cpu(threads) + bf16;
 }
 
 // The data, transforms and network of a Table 1 row (protocol.md).
 struct RowSetup {
-  eng::data::Dataset data;  // trained on and evaluated on: train+test
+  eng::data::Dataset data;    // trained on and evaluated on: train+test
+  eng::data::Dataset head_a;  // STL-10: head A's own training set (train+unlabelled+test)
   eng::data::TransformSet transforms;
   std::unique_ptr<models::ClusterNet> net;
   std::string caveat;  // e.g. the lossy CIFAR-10 reconstruction
@@ -139,10 +146,14 @@ RowSetup setup_row(const iic::Recipe& r, const eng::data::DataRoot& root, eng::R
   if (r.dataset == "cifar10") {
     s.data = load_cifar10(root, CifarSplit::TrainTest);
     s.caveat = cifar10_provenance(ensure_archive(root, cifar10_archive(), Download::Never));
-  } else {
+  } else if (r.dataset == "cifar100-20") {
     s.data = load_cifar100(root, CifarSplit::TrainTest, Cifar100Labels::Coarse);
+  } else {
+    s.data = load_stl10(root, stl10_head_b_splits());
+    s.head_a = load_stl10(root, stl10_head_a_splits());
   }
-  s.transforms = sobel_transforms(cifar_sobel_pipeline());
+  s.transforms =
+      sobel_transforms(r.dataset == "stl10" ? stl10_sobel_pipeline() : cifar_sobel_pipeline());
   models::ClusterNet5gConfig cfg;  // sobel = true: greyscale in, Sobel inside the network
   cfg.input_size = r.input_size, cfg.k_a = r.k_a, cfg.k_b = r.k_b, cfg.subheads = r.subheads;
   s.net = std::make_unique<models::ClusterNet5g>(cfg, init_rng);
@@ -152,10 +163,6 @@ RowSetup setup_row(const iic::Recipe& r, const eng::data::DataRoot& root, eng::R
 Row run_dataset(const std::string& name, const iic::Cli& cli, const std::string& out_root,
                 eng::Device dev, int threads) {
   Row row{iic::authors_recipe(name), "", {}, describe_machine(dev, threads)};
-  if (name == "stl10") {
-    row.status = "not available yet: the trainer lacks STL-10's head-A-only unlabelled split";
-    return row;
-  }
   eng::data::DataRoot root = eng::data::resolve_data_root(cli.get("data", ""));
   std::fprintf(stderr, "%s: data root %s (from %s)\n", row.recipe.table_name.c_str(),
                root.path.c_str(), root.source.c_str());
@@ -187,6 +194,7 @@ Row run_dataset(const std::string& name, const iic::Cli& cli, const std::string&
   opt.resume = cli.flag("resume");
   opt.progress = !cli.flag("quiet");
   iic::Trainer trainer(*s.net, row.recipe, s.data, s.data, s.transforms, opt);
+  if (s.head_a.size() > 0) trainer.set_head_train_set("head_a", s.head_a);
   trainer.on_epoch = [&](const iic::EpochRecord& r) {
     std::fprintf(stderr,
                  "%s epoch %.2f: lowest-loss sub-head %d %.2f%%, mean %.2f%% ± %.2f, "
@@ -205,6 +213,7 @@ eng::Json row_json(const Row& r) {
   j.set("dataset", r.recipe.table_name);
   j.set("status", r.status);
   j.set("machine", r.machine);
+  j.set("precision", eng::precision_name(eng::compute_precision()));
   j.set("budget_reached", r.result.budget_reached);
   j.set("steps", r.result.steps);
   j.set("train_seconds", r.result.train_seconds);
@@ -218,7 +227,7 @@ int run(int argc, char** argv) {
   iic::Cli cli(
       argc, argv,
       {"dataset", "epochs", "time-budget", "data", "out", "seed", "threads", "loader-threads",
-       "device", "checkpoint-every", "steps-per-pass", "eval-limit", "repo"},
+       "device", "precision", "checkpoint-every", "steps-per-pass", "eval-limit", "repo"},
       {"resume", "no-shuffle", "identical-work", "quiet", "help"});
   if (cli.flag("help")) {
     std::cout << kUsage;
@@ -231,6 +240,7 @@ int run(int argc, char** argv) {
   const std::string out = cli.get("out", "runs/table1");
   std::filesystem::create_directories(out);
   eng::Device dev = iic::choose_device(cli.get("device", ""), "run_table1");
+  iic::choose_precision(cli.get("precision", ""), dev, "run_table1");
 
   std::string which = cli.get("dataset", "mnist");
   std::vector<std::string> names =
