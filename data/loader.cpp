@@ -70,7 +70,12 @@ BatchLoader::BatchLoader(const Dataset& data, TransformSet transforms, LoaderOpt
 
 BatchLoader::~BatchLoader() {
   stop_workers();
-  discard_ready();
+  try {
+    discard_ready();
+  } catch (const std::exception&) {
+    // A failed CUDA wait here means the context is already broken; the error that unwound the
+    // caller is the one to report, and a throw from a destructor would terminate instead.
+  }
 }
 
 void BatchLoader::stop_workers() {
@@ -169,7 +174,7 @@ Batch BatchLoader::build(int64_t step, std::shared_ptr<void>& copied) const {
     }
   }
   std::vector<Tensor> tensors = staged.upload();
-  b.x = tensors[0], b.x_tf = tensors[1];
+  b.x = std::move(tensors[0]), b.x_tf = std::move(tensors[1]);
   copied = staged.copied();
   return b;
 }

@@ -101,7 +101,9 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-std::vector<Unit> select_units(const std::vector<Case>& cases, const iic::Cli& cli) {
+// The default (no --case) is every case the device runs: the trunk case is CPU kernels only.
+std::vector<Unit> select_units(const std::vector<Case>& cases, const iic::Cli& cli,
+                               eng::Device device) {
   const std::string head = cli.get("head", ""), work = cli.get("work", "");
   ENG_CHECK(head.empty() || head == "A" || head == "B", "bench", "--head must be A or B, got '",
             head, "'");
@@ -115,7 +117,7 @@ std::vector<Unit> select_units(const std::vector<Case>& cases, const iic::Cli& c
     ENG_CHECK(known, "bench", "unknown case '", n, "' (--list shows them)");
   }
   for (const Case& c : cases) {
-    bool wanted = names.empty();
+    bool wanted = names.empty() && (device == eng::Device::CPU || c.name != "trunk");
     for (const std::string& n : names) wanted |= c.name == n;
     if (!wanted) continue;
     for (const std::string& h : c.heads)
@@ -202,7 +204,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     o = parse_options(cli);
-    units = select_units(cases, cli);
+    units = select_units(cases, cli, o.device);
     configure(o);
     child = cli.flag("child");
     in_process = child || units.size() == 1 || cli.flag("in-process");

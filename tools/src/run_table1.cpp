@@ -114,13 +114,12 @@ void plot_row(const Row& r, const iic::ReferenceData& ref, const std::string& pa
 }
 
 std::string describe_machine(eng::Device dev, int threads) {
-  const std::string bf16 =
-      eng::compute_precision() == eng::Precision::BF16 ? ", bf16 convolutions" : "";
 #ifdef ENG_HAVE_CUDA
-  if (dev == eng::Device::CUDA) return eng::cuda::device_name() + " (CUDA)" + bf16;
+  if (dev == eng::Device::CUDA) return eng::cuda::device_name() + " (CUDA)";
 #endif
   (void)dev;
-  return iic::describe_cpu(threads) + bf16;
+  const bool bf16 = eng::compute_precision() == eng::Precision::BF16;
+  return iic::describe_cpu(threads) + (bf16 ? ", bf16 convolutions" : "");
 }
 
 // The data, transforms and network of a Table 1 row (protocol.md).

@@ -27,6 +27,7 @@ void run_pipeline(const Options& o, const std::string& dataset) {
   lo.repeats = recipe.repeats;
   lo.workers = o.loader_threads > 0 ? o.loader_threads : eng::num_threads();
   lo.seed = o.seed;
+  lo.device = o.device;  // CUDA: the staged upload is part of what is timed
   eng::data::BatchLoader loader(images, pipeline_transforms(dataset), lo);
   int64_t pass = 0;
   Timing t = time_iterations(o, [&](bool) {

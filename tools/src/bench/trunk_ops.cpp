@@ -171,6 +171,8 @@ void emit_whole(const Options& o, const std::string& name, const Measured& m, do
 }  // namespace
 
 void run_trunk_ops(const Options& o) {
+  ENG_CHECK(o.device == eng::Device::CPU, "bench",
+            "the trunk case times the CPU kernels; on CUDA use the step and inference cases");
   emit_whole(o, "trunk_fwd", measure(o, false), step_macs(o.trunk_batch, false));
   Measured step = measure(o, true);
   emit_whole(o, "trunk_fwd_bwd", step, step_macs(o.trunk_batch, true));
