@@ -2,6 +2,8 @@
 #include "iic/protocol.hpp"
 
 #include "engine/error.hpp"
+#include "models/clusternet5g.hpp"
+#include "models/clusternet6c.hpp"
 
 namespace iic {
 
@@ -47,6 +49,20 @@ Recipe authors_recipe(const std::string& dataset) {
                               "' (known: mnist, cifar10, cifar100-20, stl10)"));
   }
   return r;
+}
+
+std::unique_ptr<models::ClusterNet> make_network(const Recipe& r, eng::Rng& rng, bool sobel) {
+  if (r.network == "ClusterNet6c") {
+    models::ClusterNet6cConfig c;
+    c.input_size = r.input_size, c.k_a = r.k_a, c.k_b = r.k_b, c.subheads = r.subheads;
+    return std::make_unique<models::ClusterNet6c>(c, rng);
+  }
+  ENG_CHECK(r.network == "ClusterNet5g", "protocol", "unknown network '", r.network,
+            "' (known: ClusterNet6c, ClusterNet5g)");
+  models::ClusterNet5gConfig c;
+  c.sobel = sobel, c.input_size = r.input_size, c.k_a = r.k_a, c.k_b = r.k_b;
+  c.subheads = r.subheads;
+  return std::make_unique<models::ClusterNet5g>(c, rng);
 }
 
 }  // namespace iic

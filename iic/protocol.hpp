@@ -3,8 +3,12 @@
 // A recipe fixes the network, input pipeline, heads, batch x repeats, head schedule per epoch
 // and optimiser. `authors` recipes are the authors' protocol; other recipes say how they differ.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "engine/rng.hpp"
+#include "models/cluster_net.hpp"
 
 namespace iic {
 
@@ -27,5 +31,10 @@ struct Recipe {
 // The authors' protocol for a dataset; throws for an unknown name (listing the known ones).
 Recipe authors_recipe(const std::string& dataset);
 std::vector<std::string> table1_datasets();  // mnist, cifar10, cifar100-20, stl10
+
+// The recipe's network (network, input_size, k_a, k_b, subheads), initialised from `rng`.
+// Greyscale input; `sobel` (ClusterNet5g only): the network applies the Sobel step itself, as
+// in Table 1; false feeds the greyscale image to the trunk directly.
+std::unique_ptr<models::ClusterNet> make_network(const Recipe& r, eng::Rng& rng, bool sobel = true);
 
 }  // namespace iic

@@ -34,9 +34,8 @@
 #include "iic/cli.hpp"
 #include "iic/evaluate.hpp"
 #include "iic/progress.hpp"
+#include "iic/protocol.hpp"
 #include "iic/train.hpp"
-#include "models/clusternet5g.hpp"
-#include "models/clusternet6c.hpp"
 #ifdef ENG_HAVE_CUDA
 #include "engine/cuda_runtime.hpp"
 #endif
@@ -271,20 +270,6 @@ Plan make_plan(const iic::Cli& cli, const std::string& pipeline, const Data& dat
   return p;
 }
 
-std::unique_ptr<models::ClusterNet> make_net(const Plan& p, eng::Rng& rng) {
-  const iic::Recipe& r = p.recipe;
-  if (p.net == "6c") {
-    models::ClusterNet6cConfig c;
-    c.in_channels = 1, c.input_size = p.input, c.k_a = r.k_a, c.k_b = r.k_b,
-    c.subheads = r.subheads;
-    return std::make_unique<models::ClusterNet6c>(c, rng);
-  }
-  models::ClusterNet5gConfig c;
-  c.sobel = p.pipeline == "sobel", c.in_channels = 1, c.input_size = p.input;
-  c.k_a = r.k_a, c.k_b = r.k_b, c.subheads = r.subheads;
-  return std::make_unique<models::ClusterNet5g>(c, rng);
-}
-
 eng::data::TransformSet make_transforms(const Plan& p) {
   if (p.pipeline == "mnist") return eng::data::mnist_transforms();
   eng::data::SobelPipeline s;
@@ -380,7 +365,8 @@ int run(int argc, char** argv) {
   const eng::Device dev = iic::choose_device(cli.get("device", ""), kOptions);
   const eng::Precision precision = iic::choose_precision(cli.get("precision", ""), dev, kTool);
   eng::Rng init_rng(seed, 1);
-  std::unique_ptr<models::ClusterNet> net = make_net(plan, init_rng);
+  std::unique_ptr<models::ClusterNet> net =
+      iic::make_network(plan.recipe, init_rng, plan.pipeline == "sobel");
   net->to(dev);
   const eng::data::TransformSet tf = make_transforms(plan);
 

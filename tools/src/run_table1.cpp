@@ -20,10 +20,9 @@
 #include "iic/cli.hpp"
 #include "iic/plot.hpp"
 #include "iic/progress.hpp"
+#include "iic/protocol.hpp"
 #include "iic/reference.hpp"
 #include "iic/train.hpp"
-#include "models/clusternet5g.hpp"
-#include "models/clusternet6c.hpp"
 #ifdef ENG_HAVE_CUDA
 #include "engine/cuda_runtime.hpp"
 #endif
@@ -137,9 +136,7 @@ RowSetup setup_row(const iic::Recipe& r, const eng::data::DataRoot& root, eng::R
   if (r.dataset == "mnist") {
     s.data = load_mnist_train_test(root);
     s.transforms = mnist_transforms();
-    models::ClusterNet6cConfig cfg;
-    cfg.k_a = r.k_a, cfg.k_b = r.k_b, cfg.subheads = r.subheads;
-    s.net = std::make_unique<models::ClusterNet6c>(cfg, init_rng);
+    s.net = iic::make_network(r, init_rng);
     return s;
   }
   if (r.dataset == "cifar10") {
@@ -153,9 +150,7 @@ RowSetup setup_row(const iic::Recipe& r, const eng::data::DataRoot& root, eng::R
   }
   s.transforms =
       sobel_transforms(r.dataset == "stl10" ? stl10_sobel_pipeline() : cifar_sobel_pipeline());
-  models::ClusterNet5gConfig cfg;  // sobel = true: greyscale in, Sobel inside the network
-  cfg.input_size = r.input_size, cfg.k_a = r.k_a, cfg.k_b = r.k_b, cfg.subheads = r.subheads;
-  s.net = std::make_unique<models::ClusterNet5g>(cfg, init_rng);
+  s.net = iic::make_network(r, init_rng);  // greyscale in, Sobel inside the network
   return s;
 }
 

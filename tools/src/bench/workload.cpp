@@ -4,8 +4,6 @@
 
 #include "data/augment_sobel.hpp"
 #include "engine/error.hpp"
-#include "models/clusternet5g.hpp"
-#include "models/clusternet6c.hpp"
 
 namespace bench {
 
@@ -21,17 +19,7 @@ Workload make_workload(const std::string& dataset, eng::Rng& rng) {
   w.transforms = pipeline_transforms(dataset);
   w.recipe = iic::authors_recipe(dataset);
   w.input_side = w.recipe.input_size;
-  if (dataset == "mnist") {
-    models::ClusterNet6cConfig cfg;
-    cfg.input_size = w.input_side, cfg.k_a = w.recipe.k_a, cfg.k_b = w.recipe.k_b;
-    cfg.subheads = w.recipe.subheads;
-    w.net = std::make_unique<models::ClusterNet6c>(cfg, rng);
-  } else {
-    models::ClusterNet5gConfig cfg;  // sobel = true: greyscale in, Sobel inside the network
-    cfg.input_size = w.input_side, cfg.k_a = w.recipe.k_a, cfg.k_b = w.recipe.k_b;
-    cfg.subheads = w.recipe.subheads;
-    w.net = std::make_unique<models::ClusterNet5g>(cfg, rng);
-  }
+  w.net = iic::make_network(w.recipe, rng);
   return w;
 }
 
