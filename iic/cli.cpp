@@ -53,16 +53,35 @@ std::string Cli::get(const std::string& name, const std::string& fallback) const
   return it == values_.end() ? fallback : it->second;
 }
 
+namespace {
+// The whole of `text` as a number via `parse` (std::stoll / std::stod), else an Error naming the
+// option.
+template <class T, class Parse>
+T parse_whole(const std::string& name, const std::string& text, Parse parse, const char* what) {
+  try {
+    size_t used = 0;
+    T v = parse(text, &used);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw eng::Error(eng::str("--", name, ": expected ", what, ", got '", text, "'"));
+}
+}  // namespace
+
 long long Cli::get_int(const std::string& name, long long fallback) const {
   auto it = values_.find(name);
   if (it == values_.end()) return fallback;
-  try {
-    size_t used = 0;
-    long long v = std::stoll(it->second, &used);
-    if (used == it->second.size()) return v;
-  } catch (const std::exception&) {
-  }
-  throw eng::Error(eng::str("--", name, ": expected an integer, got '", it->second, "'"));
+  return parse_whole<long long>(
+      name, it->second, [](const std::string& t, size_t* used) { return std::stoll(t, used); },
+      "an integer");
+}
+
+double Cli::get_number(const std::string& name, double fallback) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  return parse_whole<double>(
+      name, it->second, [](const std::string& t, size_t* used) { return std::stod(t, used); },
+      "a number");
 }
 
 double Cli::get_seconds(const std::string& name, double fallback) const {
@@ -136,7 +155,7 @@ std::string describe_cpu(int threads) {
     if (line.rfind("flags", 0) == 0) avx512 = line.find("avx512f") != std::string::npos;
   }
   return eng::str(std::thread::hardware_concurrency(), "-core ", model, avx512 ? " (AVX-512)" : "",
-                  ", ", threads, " threads");
+                  ", ", threads, threads == 1 ? " thread" : " threads");
 }
 
 }  // namespace iic

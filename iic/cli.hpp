@@ -20,6 +20,7 @@ class Cli {
   bool has(const std::string& name) const;
   std::string get(const std::string& name, const std::string& fallback) const;
   long long get_int(const std::string& name, long long fallback) const;
+  double get_number(const std::string& name, double fallback) const;
   double get_seconds(const std::string& name, double fallback) const;  // a duration
   bool flag(const std::string& name) const { return flags_.count(name) > 0; }
 

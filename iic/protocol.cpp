@@ -51,6 +51,24 @@ Recipe authors_recipe(const std::string& dataset) {
   return r;
 }
 
+Recipe make_recipe(const std::string& name, const std::string& dataset) {
+  if (name == "authors") return authors_recipe(dataset);
+  ENG_CHECK(name == "fast", "protocol", "unknown recipe '", name, "' (known: authors, fast)");
+  ENG_CHECK(dataset == "mnist", "protocol", "there is no fast recipe for '", dataset,
+            "' (known: mnist); use --recipe authors");
+  Recipe r = authors_recipe(dataset);
+  r.name = "fast";
+  r.lr = 3e-4f;
+  r.subheads = 10;
+  r.precision = "bf16";
+  r.eval_every_passes = 1;
+  r.stop_at_accuracy = 0.99;
+  r.notes =
+      "lr 3e-4 (authors 1e-4), 10 sub-heads per head (authors 5), bf16 convolutions, evaluation "
+      "after every pass, stops at 99%";
+  return r;
+}
+
 std::unique_ptr<models::ClusterNet> make_network(const Recipe& r, eng::Rng& rng, bool sobel) {
   if (r.network == "ClusterNet6c") {
     models::ClusterNet6cConfig c;

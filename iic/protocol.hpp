@@ -1,7 +1,8 @@
 // protocol.hpp — the settings of one Table 1 row (paper/protocol.md), as data.
 //
-// A recipe fixes the network, input pipeline, heads, batch x repeats, head schedule per epoch
-// and optimiser. `authors` recipes are the authors' protocol; other recipes say how they differ.
+// A recipe fixes the network, input pipeline, heads, batch x repeats, head schedule per epoch,
+// optimiser, precision and evaluation cadence. `authors` recipes are the authors' protocol;
+// other recipes (`fast`) say in `notes` how they differ.
 #pragma once
 #include <memory>
 #include <string>
@@ -13,10 +14,11 @@
 namespace iic {
 
 struct Recipe {
-  std::string dataset;     // "mnist", "cifar10", "cifar100-20", "stl10"
-  std::string table_name;  // as the paper's Table 1 names it: "MNIST", ...
-  std::string network;     // "ClusterNet6c" / "ClusterNet5g"
-  int input_channels = 1;  // after the pipeline (1 greyscale, 2 Sobel)
+  std::string name = "authors";  // "authors" or "fast"
+  std::string dataset;           // "mnist", "cifar10", "cifar100-20", "stl10"
+  std::string table_name;        // as the paper's Table 1 names it: "MNIST", ...
+  std::string network;           // "ClusterNet6c" / "ClusterNet5g"
+  int input_channels = 1;        // after the pipeline (1 greyscale, 2 Sobel)
   int input_size = 24;
   int k_a = 50, k_b = 10;  // overclustering head A, main head B
   int subheads = 5;
@@ -24,13 +26,19 @@ struct Recipe {
   std::vector<std::string> schedule;  // head passes per epoch, e.g. head_b, head_b, head_a
   float lr = 1e-4f;
   float lambda = 1.0f;
-  int authors_epochs = 3200;  // what the authors ran
-  std::string notes;          // how the recipe differs from the authors' protocol, if it does
+  std::string precision = "fp32";  // "bf16": the CPU convolutions in bf16 where supported
+  int eval_every_passes = 0;       // 0: evaluate after every epoch; n: also every n passes
+  double stop_at_accuracy = 0;     // > 0: stop once the lowest-loss sub-head reaches it
+  int authors_epochs = 3200;       // what the authors ran
+  std::string notes;               // how the recipe differs from the authors' protocol, if it does
 };
 
 // The authors' protocol for a dataset; throws for an unknown name (listing the known ones).
 Recipe authors_recipe(const std::string& dataset);
 std::vector<std::string> table1_datasets();  // mnist, cifar10, cifar100-20, stl10
+// "authors" -> authors_recipe; "fast" -> the fast recipe (MNIST only: 99% as soon as possible on
+// CPUs, docs/results.md). Unknown names or datasets without one are errors listing the known.
+Recipe make_recipe(const std::string& name, const std::string& dataset);
 
 // The recipe's network (network, input_size, k_a, k_b, subheads), initialised from `rng`.
 // Greyscale input; `sobel` (ClusterNet5g only): the network applies the Sobel step itself, as

@@ -71,6 +71,7 @@ eng::Json to_json(const EpochRecord& r) {
   j.set("partial", r.partial);
   j.set("steps", r.steps);
   j.set("train_seconds", r.train_seconds);
+  j.set("eval_seconds", r.eval_seconds);
   j.set("eval", to_json(r.eval));
   return j;
 }
@@ -123,6 +124,12 @@ const eng::data::Dataset& Trainer::train_set(const std::string& head) const {
 
 int64_t Trainer::full_pass_steps(const std::string& head) const {
   return train_set(head).size() / recipe_.batch;
+}
+
+int64_t Trainer::full_epoch_steps() const {
+  int64_t n = 0;
+  for (const std::string& head : recipe_.schedule) n += full_pass_steps(head);
+  return n;
 }
 
 std::vector<int64_t> Trainer::pass_steps() const {
@@ -210,6 +217,7 @@ void Trainer::save_checkpoint(const Position& pos, const std::vector<EpochRecord
   state.set("step", pos.step);
   state.set("total_steps", pos.total_steps);
   state.set("train_seconds", pos.train_seconds);
+  state.set("eval_seconds", pos.eval_seconds);
   state.set("loss_count", pos.loss_count);
   eng::Json loss_sum = eng::Json::array(), hist = eng::Json::array();
   for (double v : pos.loss_sum) loss_sum.push_back(v);
@@ -263,6 +271,8 @@ bool Trainer::load_checkpoint(Position& pos, std::vector<EpochRecord>& history) 
   pos.step = state["step"].as_int();
   pos.total_steps = state["total_steps"].as_int();
   pos.train_seconds = state["train_seconds"].as_number();
+  const eng::Json* eval_s = state.find("eval_seconds");  // absent in older checkpoints
+  pos.eval_seconds = eval_s ? eval_s->as_number() : 0.0;
   pos.loss_count = state["loss_count"].as_int();
   pos.loss_sum.clear();
   for (const eng::Json& v : state["loss_sum"].as_array()) pos.loss_sum.push_back(v.as_number());
@@ -274,10 +284,46 @@ bool Trainer::load_checkpoint(Position& pos, std::vector<EpochRecord>& history) 
     rec.epochs_done = r["epochs_done"].as_number();
     rec.steps = r["steps"].as_int();
     rec.train_seconds = r["train_seconds"].as_number();
+    const eng::Json* eval_s = r.find("eval_seconds");
+    rec.eval_seconds = eval_s ? eval_s->as_number() : 0.0;
     rec.eval = evaluation_from_json(r["eval"]);
     history.push_back(rec);
   }
   return true;
+}
+
+const EpochRecord& Trainer::record(Position& pos, bool partial, std::vector<EpochRecord>& history) {
+  const int subheads_b = net_.heads("head_b").subheads;
+  auto t0 = Clock::now();
+  EpochRecord rec;
+  if (eval_.has_labels()) rec.eval = evaluate();  // unlabelled data: losses only
+  for (int s = 0; s < subheads_b; ++s)
+    rec.eval.subhead_loss.push_back(pos.loss_count ? pos.loss_sum[s] / pos.loss_count : 0.0);
+  if (pos.loss_count == 0 && !history.empty())  // no head-B step since the last evaluation
+    rec.eval.subhead_loss = history.back().eval.subhead_loss;
+  const std::vector<double>& loss = rec.eval.subhead_loss;
+  rec.eval.selected = static_cast<int>(std::min_element(loss.begin(), loss.end()) - loss.begin());
+  if (!rec.eval.subhead_acc.empty()) {
+    SubheadSummary sum = summarize_subheads(rec.eval.subhead_acc, loss);
+    rec.eval.selected = sum.selected;
+    rec.eval.selected_acc = sum.selected_acc;
+    rec.eval.mean_acc = sum.mean;
+    rec.eval.std_acc = sum.std_population;
+  }
+  pos.eval_seconds += seconds_since(t0);
+  // A partial record keeps the loss sums: a resumed run goes on accumulating them.
+  if (!partial) pos.loss_sum.assign(subheads_b, 0.0), pos.loss_count = 0;
+  rec.partial = partial;
+  rec.epoch = pos.epoch;
+  // In units of the full schedule (a shortened pass, --steps-per-pass, is a fraction of one).
+  rec.epochs_done = double(pos.total_steps) / full_epoch_steps();
+  rec.steps = pos.total_steps;
+  rec.train_seconds = pos.train_seconds;
+  rec.eval_seconds = pos.eval_seconds;
+  history.push_back(rec);
+  save_checkpoint(pos, history);
+  if (on_epoch) on_epoch(rec);
+  return history.back();
 }
 
 TrainResult Trainer::run() {
@@ -304,80 +350,63 @@ TrainResult Trainer::run() {
   }
   const std::vector<int64_t> steps_per_pass = pass_steps();
   const int passes = static_cast<int>(recipe_.schedule.size());
-  int64_t steps_per_epoch = 0, full_epoch_steps = 0;
-  for (int p = 0; p < passes; ++p) {
-    steps_per_epoch += steps_per_pass[p];
-    full_epoch_steps += full_pass_steps(recipe_.schedule[p]);
-  }
+  int64_t steps_per_epoch = 0;
+  for (int64_t n : steps_per_pass) steps_per_epoch += n;
   const int64_t pairs_per_step = int64_t(recipe_.batch) * recipe_.repeats;
 
   Progress bar(opt_.progress, int64_t(opt_.epochs) * steps_per_epoch);
   auto last_checkpoint = Clock::now();
   bool stop = false;
-  while (pos.epoch < opt_.epochs && !stop) {
-    while (pos.pass < passes && !stop) {
-      const std::string& head = recipe_.schedule[pos.pass];
-      const eng::data::Dataset& set = train_set(head);
-      eng::data::BatchLoader& loader = *loaders.at(&set);
-      const int64_t pass_id = int64_t(pos.epoch) * passes + pos.pass;
-      loader.start_epoch(pass_id, pass_order(set, pass_id), pos.step);
-      while (pos.step < steps_per_pass[pos.pass]) {
-        if (opt_.time_budget_s > 0 && pos.train_seconds >= opt_.time_budget_s) {
-          stop = result.budget_reached = true;
-          break;
-        }
-        auto t0 = Clock::now();
-        std::optional<eng::data::Batch> batch = loader.next();
-        ENG_CHECK(batch.has_value(), "train", "loader ended the pass early at step ", pos.step);
-        std::vector<double> losses = step(head, batch->x, batch->x_tf);
-        ++pos.step, ++pos.total_steps;
-        pos.train_seconds += seconds_since(t0);
-        double mean_loss = 0;
-        for (double l : losses) mean_loss += l / losses.size();
-        if (head == "head_b") {
-          for (int s = 0; s < subheads_b; ++s) pos.loss_sum[s] += losses[s];
-          ++pos.loss_count;
-        }
-        bar.update(pos.total_steps, pos.epoch + 1, opt_.epochs, head, mean_loss,
-                   pairs_per_step / seconds_since(t0));
-        if (opt_.checkpoint_every_s > 0 &&
-            seconds_since(last_checkpoint) >= opt_.checkpoint_every_s) {
-          save_checkpoint(pos, result.history);
-          last_checkpoint = Clock::now();
-        }
+  while (!stop && pos.epoch < opt_.epochs) {
+    const std::string& head = recipe_.schedule[pos.pass];
+    const eng::data::Dataset& set = train_set(head);
+    eng::data::BatchLoader& loader = *loaders.at(&set);
+    const int64_t pass_id = int64_t(pos.epoch) * passes + pos.pass;
+    loader.start_epoch(pass_id, pass_order(set, pass_id), pos.step);
+    while (pos.step < steps_per_pass[pos.pass]) {
+      if (opt_.time_budget_s > 0 && pos.train_seconds >= opt_.time_budget_s) {
+        stop = result.budget_reached = true;
+        break;
       }
-      if (!stop) ++pos.pass, pos.step = 0;
+      auto t0 = Clock::now();
+      std::optional<eng::data::Batch> batch = loader.next();
+      ENG_CHECK(batch.has_value(), "train", "loader ended the pass early at step ", pos.step);
+      std::vector<double> losses = step(head, batch->x, batch->x_tf);
+      ++pos.step, ++pos.total_steps;
+      pos.train_seconds += seconds_since(t0);
+      double mean_loss = 0;
+      for (double l : losses) mean_loss += l / losses.size();
+      if (head == "head_b") {
+        for (int s = 0; s < subheads_b; ++s) pos.loss_sum[s] += losses[s];
+        ++pos.loss_count;
+      }
+      bar.update(pos.total_steps, pos.epoch + 1, opt_.epochs, head, mean_loss,
+                 pairs_per_step / seconds_since(t0));
+      if (opt_.checkpoint_every_s > 0 &&
+          seconds_since(last_checkpoint) >= opt_.checkpoint_every_s) {
+        save_checkpoint(pos, result.history);
+        last_checkpoint = Clock::now();
+      }
     }
-    if (stop && pos.pass == 0 && pos.step == 0) break;  // budget hit exactly at an epoch boundary
-    // End of an epoch, or of the budget inside one: evaluate, record, checkpoint.
+    if (stop) break;
+    // A pass is complete: evaluate at the end of an epoch, and every eval_every_passes passes.
+    pos.step = 0;
+    const int64_t passes_done = pass_id + 1;
+    if (++pos.pass == passes) ++pos.epoch, pos.pass = 0;
+    if (pos.pass == 0 ||
+        (opt_.eval_every_passes > 0 && passes_done % opt_.eval_every_passes == 0)) {
+      bar.finish_line();
+      const EpochRecord& rec = record(pos, false, result.history);
+      last_checkpoint = Clock::now();
+      if (opt_.stop_at_accuracy > 0 && rec.eval.selected_acc >= opt_.stop_at_accuracy)
+        stop = result.target_reached = true;
+    }
+  }
+  // A budget stop between evaluations: evaluate where it stopped.
+  if (result.budget_reached &&
+      (result.history.empty() || result.history.back().steps != pos.total_steps)) {
     bar.finish_line();
-    EpochRecord rec;
-    if (eval_.has_labels()) rec.eval = evaluate();  // unlabelled data: losses only
-    for (int s = 0; s < subheads_b; ++s)
-      rec.eval.subhead_loss.push_back(pos.loss_count ? pos.loss_sum[s] / pos.loss_count : 0.0);
-    const std::vector<double>& loss = rec.eval.subhead_loss;
-    rec.eval.selected = static_cast<int>(std::min_element(loss.begin(), loss.end()) - loss.begin());
-    if (!rec.eval.subhead_acc.empty()) {
-      SubheadSummary sum = summarize_subheads(rec.eval.subhead_acc, loss);
-      rec.eval.selected = sum.selected;
-      rec.eval.selected_acc = sum.selected_acc;
-      rec.eval.mean_acc = sum.mean;
-      rec.eval.std_acc = sum.std_population;
-    }
-    rec.partial = stop;
-    if (!stop) {
-      ++pos.epoch, pos.pass = 0;
-      pos.loss_sum.assign(subheads_b, 0.0), pos.loss_count = 0;
-    }
-    rec.epoch = pos.epoch;
-    // In units of the full schedule (a shortened pass, --steps-per-pass, is a fraction of one).
-    rec.epochs_done = double(pos.total_steps) / full_epoch_steps;
-    rec.steps = pos.total_steps;
-    rec.train_seconds = pos.train_seconds;
-    result.history.push_back(rec);
-    save_checkpoint(pos, result.history);
-    last_checkpoint = Clock::now();
-    if (on_epoch) on_epoch(rec);
+    record(pos, true, result.history);
   }
   result.steps = pos.total_steps;
   result.train_seconds = pos.train_seconds;

@@ -16,10 +16,13 @@
 //    autograd): the same loss and gradients as the authors' r*B pass for ~1.7x less work.
 //    `identical_work` runs the full r*B pass instead (benchmarks, and the test that shows both
 //    agree).
-//  - After every epoch: evaluation of head B's sub-heads on the eval set (tf3, batch-norm batch
-//    statistics), Hungarian one-to-one accuracy (skipped when the eval set has no labels: then
-//    the record holds losses only); the "lowest loss" sub-head is the one with the lowest mean
-//    training loss over the epoch's head-B steps.
+//  - After every epoch (and, with eval_every_passes = n, also after every n-th head pass of the
+//    run): evaluation of head B's sub-heads on the eval set (tf3, batch-norm batch statistics),
+//    Hungarian one-to-one accuracy (skipped when the eval set has no labels: then the record
+//    holds losses only); the "lowest loss" sub-head is the one with the lowest mean training
+//    loss over the head-B steps since the previous evaluation (the epoch's, without
+//    eval_every_passes). stop_at_accuracy > 0 ends the run at the first evaluation whose
+//    lowest-loss sub-head reaches it (a benchmark criterion: it reads the labels).
 //  - Checkpoints (out_dir/checkpoint.safetensors, atomic) after every epoch and every
 //    checkpoint_every_s seconds; `resume` restarts exactly at the saved step (same batches, same
 //    parameters and optimizer state: a resumed run equals an uninterrupted one bit for bit on
@@ -51,8 +54,10 @@ struct TrainOptions {
   bool identical_work = false;
   int64_t max_steps_per_pass = 0;  // 0: full passes; else at most this many steps per pass
   int64_t eval_batch = 700;
-  int64_t eval_limit = 0;  // 0: evaluate on the whole eval set; else its first N images
-  std::string out_dir;     // checkpoints go here; "" = no checkpoints
+  int64_t eval_limit = 0;       // 0: evaluate on the whole eval set; else its first N images
+  int eval_every_passes = 0;    // 0: evaluate after every epoch only; n: also every n passes
+  double stop_at_accuracy = 0;  // > 0: stop once the lowest-loss sub-head reaches it
+  std::string out_dir;          // checkpoints go here; "" = no checkpoints
   double checkpoint_every_s = 600;
   bool resume = false;
   bool progress = true;  // a progress bar on stderr
@@ -65,18 +70,21 @@ struct Evaluation {
   double selected_acc = 0, mean_acc = 0, std_acc = 0;  // std: population (numpy default)
 };
 
+// One evaluation: after an epoch, after a pass (eval_every_passes), or where a budget stopped.
 struct EpochRecord {
   int epoch = 0;             // epochs completed
   double epochs_done = 0;    // training steps / steps of a full epoch (its passes uncut)
-  bool partial = false;      // the time budget ended the run inside this epoch
+  bool partial = false;      // the time budget ended the run here, inside an epoch
   int64_t steps = 0;         // training steps completed
   double train_seconds = 0;  // wall time spent training (evaluation excluded)
+  double eval_seconds = 0;   // wall time spent evaluating, this record's evaluation included
   Evaluation eval;
 };
 
 struct TrainResult {
   std::vector<EpochRecord> history;
   bool budget_reached = false;
+  bool target_reached = false;  // stop_at_accuracy was reached
   int64_t steps = 0;
   double train_seconds = 0;
 };
@@ -108,7 +116,7 @@ class Trainer {
   std::vector<double> step(const std::string& head, const eng::Tensor& x, const eng::Tensor& x_tf);
   // Head-B accuracies on the eval set (subhead_loss left empty).
   Evaluation evaluate();
-  // Called after each epoch's evaluation (tools print tables, write results as they go).
+  // Called after each evaluation (tools print tables, write results as they go).
   std::function<void(const EpochRecord&)> on_epoch;
 
  private:
@@ -119,15 +127,19 @@ class Trainer {
     int64_t step = 0;  // steps completed within the pass
     int64_t total_steps = 0;
     double train_seconds = 0;
-    std::vector<double> loss_sum;  // head-B sub-head losses summed over this epoch
+    double eval_seconds = 0;
+    std::vector<double> loss_sum;  // head-B sub-head losses summed since the last evaluation
     int64_t loss_count = 0;
   };
+  // Evaluates, appends the record to `history`, checkpoints, calls on_epoch.
+  const EpochRecord& record(Position& pos, bool partial, std::vector<EpochRecord>& history);
   std::string checkpoint_path() const;
   void save_checkpoint(const Position& pos, const std::vector<EpochRecord>& history);
   bool load_checkpoint(Position& pos, std::vector<EpochRecord>& history);
   std::vector<int64_t> pass_order(const eng::data::Dataset& set, int64_t pass_id) const;
   const eng::data::Dataset& train_set(const std::string& head) const;
   int64_t full_pass_steps(const std::string& head) const;  // drop_last, as the loader
+  int64_t full_epoch_steps() const;                        // the schedule's passes uncut
   eng::Json train_set_sizes_json() const;                  // head -> its training set's size
 
   models::ClusterNet& net_;

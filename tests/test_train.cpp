@@ -2,7 +2,8 @@
 // authors' full pass, a killed run resumes exactly, a short MNIST run learns (accuracy far above
 // what a broken gradient or an untrained network reaches), and a head with its own training set
 // (STL-10's head A, on a small fake STL-10 in the official format) gets passes of its own length
-// over its own images, and resumes exactly from inside such a pass.
+// over its own images, and resumes exactly from inside such a pass; evaluations after every pass
+// and the stop at a target accuracy; recipes by name.
 #define BOOST_TEST_MODULE train
 #include <sys/wait.h>
 #include <unistd.h>
@@ -177,6 +178,68 @@ BOOST_AUTO_TEST_CASE(short_mnist_run_learns, *boost::unit_test::label("long")) {
                                        << e.selected_acc << ", mean " << e.mean_acc);
   BOOST_TEST(e.selected_acc > 0.35);
   BOOST_TEST(e.mean_acc > 0.35);
+}
+
+BOOST_AUTO_TEST_CASE(evaluations_every_pass_and_a_target_stop) {
+  eng::data::Dataset data = mnist_subset(48);  // 3 steps per pass at B = 16
+  iic::Recipe recipe = tiny_recipe();          // schedule head_b, head_b, head_a
+  iic::TrainOptions o;
+  o.epochs = 2, o.seed = 2, o.progress = false, o.checkpoint_every_s = 0, o.eval_limit = 32;
+  o.eval_every_passes = 1;
+  std::vector<iic::EpochRecord> seen;
+  {
+    eng::Rng init(1);
+    models::ClusterNet6c net(small_config(), init);
+    iic::Trainer trainer(net, recipe, data, data, eng::data::mnist_transforms(), o);
+    trainer.on_epoch = [&](const iic::EpochRecord& r) { seen.push_back(r); };
+    iic::TrainResult res = trainer.run();
+    BOOST_TEST(!res.target_reached);
+    BOOST_REQUIRE(res.history.size() == 6u);  // after each of 2 x 3 passes
+    BOOST_REQUIRE(seen.size() == 6u);
+    for (size_t i = 0; i < 6; ++i) {
+      const iic::EpochRecord& r = res.history[i];
+      BOOST_TEST(r.steps == int64_t(3 * (i + 1)));
+      BOOST_TEST(r.epochs_done == (i + 1) / 3.0, boost::test_tools::tolerance(1e-12));
+      BOOST_TEST(r.epoch == int((i + 1) / 3));
+      BOOST_TEST(!r.partial);
+      BOOST_TEST(r.eval.subhead_acc.size() == 3u);
+      BOOST_TEST(seen[i].steps == r.steps);
+      if (i > 0) BOOST_TEST(r.eval_seconds > res.history[i - 1].eval_seconds);
+    }
+    // Head B's losses are averaged since the previous evaluation; after a head-A pass there
+    // are none, and the previous evaluation's stand (the same sub-head is selected).
+    for (size_t i : {2u, 5u})
+      BOOST_TEST(res.history[i].eval.subhead_loss == res.history[i - 1].eval.subhead_loss,
+                 boost::test_tools::per_element());
+    BOOST_TEST(res.history[1].eval.subhead_loss != res.history[0].eval.subhead_loss);
+  }
+  // A target the first evaluation reaches stops the run there.
+  o.stop_at_accuracy = 1e-6;
+  eng::Rng init(1);
+  models::ClusterNet6c net(small_config(), init);
+  iic::TrainResult res =
+      iic::Trainer(net, recipe, data, data, eng::data::mnist_transforms(), o).run();
+  BOOST_TEST(res.target_reached);
+  BOOST_TEST(res.steps == 3);
+  BOOST_TEST(res.history.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(recipes_by_name) {
+  const iic::Recipe authors = iic::authors_recipe("mnist");
+  BOOST_TEST(iic::make_recipe("authors", "mnist").lr == authors.lr);
+  const iic::Recipe fast = iic::make_recipe("fast", "mnist");
+  BOOST_TEST(fast.name == "fast");
+  BOOST_TEST(!fast.notes.empty());  // says how it differs from the authors'
+  BOOST_TEST(fast.stop_at_accuracy == 0.99);
+  BOOST_TEST(fast.network == authors.network);
+  BOOST_TEST(authors.name == "authors");
+  BOOST_TEST(authors.stop_at_accuracy == 0.0);
+  BOOST_TEST(authors.eval_every_passes == 0);
+  BOOST_TEST(authors.precision == "fp32");
+  testing::expect_error([] { iic::make_recipe("fast", "cifar10"); },
+                        {"no fast recipe for 'cifar10'", "--recipe authors"});
+  testing::expect_error([] { iic::make_recipe("quick", "mnist"); },
+                        {"unknown recipe 'quick'", "authors, fast"});
 }
 
 namespace {
