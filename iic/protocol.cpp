@@ -58,14 +58,13 @@ Recipe make_recipe(const std::string& name, const std::string& dataset) {
             "' (known: mnist); use --recipe authors");
   Recipe r = authors_recipe(dataset);
   r.name = "fast";
-  r.lr = 3e-4f;
   r.subheads = 10;
   r.precision = "bf16";
   r.eval_every_passes = 1;
   r.stop_at_accuracy = 0.99;
   r.notes =
-      "lr 3e-4 (authors 1e-4), 10 sub-heads per head (authors 5), bf16 convolutions, evaluation "
-      "after every pass, stops at 99%";
+      "10 sub-heads per head (authors 5), bf16 convolutions, evaluation after every pass, stops "
+      "at 99%";
   return r;
 }
 
