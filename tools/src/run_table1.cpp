@@ -102,15 +102,15 @@ std::string row_line(const Row& r, const iic::ReferenceData& ref) {
 // The first evaluation whose lowest-loss sub-head reached each of 95, 98, 99%: when, in steps,
 // training time and wall time (training + evaluations).
 struct TimeTo {
-  double threshold;
+  int percent;
   const iic::EpochRecord* first;  // null: not reached
 };
 std::vector<TimeTo> time_to(const Row& r) {
   std::vector<TimeTo> out;
-  for (double t : {0.95, 0.98, 0.99}) {
-    TimeTo tt{t, nullptr};
+  for (int percent : {95, 98, 99}) {
+    TimeTo tt{percent, nullptr};
     for (const iic::EpochRecord& e : r.result.history)
-      if (e.eval.selected_acc >= t) {
+      if (e.eval.selected_acc >= percent / 100.0) {
         tt.first = &e;
         break;
       }
@@ -125,7 +125,7 @@ std::string time_to_lines(const std::vector<Row>& rows) {
     if (r.status != "done" || r.result.history.empty()) continue;
     s += row_label(r.recipe) + " — time to accuracy (lowest-loss sub-head):";
     for (const TimeTo& t : time_to(r)) {
-      s += "  " + pct(t.threshold).substr(0, 2) + "%: ";
+      s += "  " + std::to_string(t.percent) + "%: ";
       if (!t.first) {
         s += "not reached;";
         continue;
@@ -289,7 +289,7 @@ eng::Json row_json(const Row& r) {
       at.set("steps", t.first->steps);
       at.set("train_seconds", t.first->train_seconds);
       at.set("wall_seconds", t.first->train_seconds + t.first->eval_seconds);
-      reached.set(pct(t.threshold).substr(0, 2), at);
+      reached.set(std::to_string(t.percent), at);
     }
   j.set("time_to_accuracy", reached);
   eng::Json hist = eng::Json::array();
