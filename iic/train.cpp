@@ -297,10 +297,11 @@ const EpochRecord& Trainer::record(Position& pos, bool partial, std::vector<Epoc
   auto t0 = Clock::now();
   EpochRecord rec;
   if (eval_.has_labels()) rec.eval = evaluate();  // unlabelled data: losses only
-  for (int s = 0; s < subheads_b; ++s)
-    rec.eval.subhead_loss.push_back(pos.loss_count ? pos.loss_sum[s] / pos.loss_count : 0.0);
-  if (pos.loss_count == 0 && !history.empty())  // no head-B step since the last evaluation
+  if (pos.loss_count == 0 && !history.empty())    // no head-B step since the last evaluation
     rec.eval.subhead_loss = history.back().eval.subhead_loss;
+  else
+    for (int s = 0; s < subheads_b; ++s)
+      rec.eval.subhead_loss.push_back(pos.loss_count ? pos.loss_sum[s] / pos.loss_count : 0.0);
   const std::vector<double>& loss = rec.eval.subhead_loss;
   rec.eval.selected = static_cast<int>(std::min_element(loss.begin(), loss.end()) - loss.begin());
   if (!rec.eval.subhead_acc.empty()) {
