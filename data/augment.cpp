@@ -183,7 +183,7 @@ Image resize_bilinear(const Image& img, int out_h, int out_w) {
   return out;
 }
 
-Image rotate(const Image& img, double degrees) {
+Image rotate(const Image& img, double degrees, Resample filter) {
   ENG_CHECK(!img.px.empty(), "rotate", "empty image");
   // PIL rounds the matrix to 15 decimals, which makes multiples of 90 degrees exact.
   auto round15 = [](double v) { return std::round(v * 1e15) / 1e15; };
@@ -197,6 +197,10 @@ Image rotate(const Image& img, double degrees) {
       const double dx = x + 0.5 - cx, dy = y + 0.5 - cy;
       const double xin = ca * dx - sa * dy + cx, yin = sa * dx + ca * dy + cy;
       if (xin < 0 || xin >= img.w || yin < 0 || yin >= img.h) continue;  // zero fill
+      if (filter == Resample::Nearest) {  // the pixel whose square contains the point
+        for (int ch = 0; ch < img.c; ++ch) out.at(ch, y, x) = img.at(ch, int(yin), int(xin));
+        continue;
+      }
       const double xs = xin - 0.5, ys = yin - 0.5;
       const int x0 = int(std::floor(xs)), y0 = int(std::floor(ys));
       const float fx = float(xs - x0), fy = float(ys - y0);
@@ -317,9 +321,10 @@ Image mnist_tf1(const Image& img, Rng& rng) {
   return resize_bilinear(c, kMnistInput, kMnistInput);
 }
 
-Image mnist_tf2(const Image& img, Rng& rng) {
+Image mnist_tf2(const Image& img, Rng& rng, Resample rotation) {
   Image rotated;
-  if (rng.bernoulli(0.5f)) rotated = rotate(img, rng.uniform(-kMnistRotation, kMnistRotation));
+  if (rng.bernoulli(0.5f))
+    rotated = rotate(img, rng.uniform(-kMnistRotation, kMnistRotation), rotation);
   const Image& src = rotated.px.empty() ? img : rotated;
   const int side = kMnistTf2Crops[rng.randint(std::size(kMnistTf2Crops))];
   Image out = resize_bilinear(random_crop(src, side, side, rng), kMnistInput, kMnistInput);
@@ -331,9 +336,13 @@ Image mnist_tf3(const Image& img) {
   return resize_bilinear(centre_crop(img, kMnistCrop, kMnistCrop), kMnistInput, kMnistInput);
 }
 
-TransformSet mnist_transforms() {
-  return {mnist_tf1, mnist_tf2,   [](const Image& img, Rng&) { return mnist_tf3(img); },
-          1,         kMnistInput, kMnistInput};
+TransformSet mnist_transforms(Resample rotation) {
+  return {mnist_tf1,
+          [rotation](const Image& img, Rng& rng) { return mnist_tf2(img, rng, rotation); },
+          [](const Image& img, Rng&) { return mnist_tf3(img); },
+          1,
+          kMnistInput,
+          kMnistInput};
 }
 
 }  // namespace eng::data

@@ -11,7 +11,9 @@
 //    clamping, when downscaling the triangle is widened by in/out (antialiasing, like PIL).
 //  - rotate(img, deg) is PIL's img.rotate(deg, BILINEAR): counter-clockwise for positive deg,
 //    about the centre (W/2, H/2), same canvas size; a point that maps outside the source image is
-//    0, inside it is bilinearly sampled with edges clamped.
+//    0, inside it is bilinearly sampled with edges clamped. With Resample::Nearest it is
+//    img.rotate(deg, NEAREST) (torchvision's RandomRotation default, which the authors' code
+//    used): the source pixel that contains the point.
 //  - Centre crop offsets are round((H - th) / 2) with ties to even (torchvision CenterCrop);
 //    random crop offsets are uniform over all positions that fit (torchvision RandomCrop).
 //  - Colour jitter follows torchvision's ColorJitter: factors b ~ U[max(0, 1-B), 1+B],
@@ -53,7 +55,8 @@ Image crop(const Image& img, const Box& box);  // the box must lie inside the im
 Image centre_crop(const Image& img, int crop_h, int crop_w);
 Image random_crop(const Image& img, int crop_h, int crop_w, Rng& rng);
 Image resize_bilinear(const Image& img, int out_h, int out_w);
-Image rotate(const Image& img, double degrees);
+enum class Resample { Bilinear, Nearest };
+Image rotate(const Image& img, double degrees, Resample filter = Resample::Bilinear);
 Image hflip(const Image& img);
 
 // Colour (in place, clamped to [0, 1]).
@@ -77,12 +80,13 @@ struct TransformSet {
 
 // MNIST (greyscale pipeline of protocol.md), on a 1 x H x W image:
 //  tf1: with probability 1/2 a random, else a centre, 20x20 crop; resize to 24x24.
-//  tf2: with probability 1/2 a rotation by U[-25, 25] degrees; a random crop of side drawn
-//       from {16, 20, 24}; resize to 24x24; colour jitter (brightness 0.4, contrast 0.4).
+//  tf2: with probability 1/2 a rotation by U[-25, 25] degrees (sampled with `rotation`:
+//       bilinear by default, nearest as in the authors' released code); a random crop of side
+//       drawn from {16, 20, 24}; resize to 24x24; colour jitter (brightness 0.4, contrast 0.4).
 //  tf3: centre crop 20, resize to 24.
 Image mnist_tf1(const Image& img, Rng& rng);
-Image mnist_tf2(const Image& img, Rng& rng);
+Image mnist_tf2(const Image& img, Rng& rng, Resample rotation = Resample::Bilinear);
 Image mnist_tf3(const Image& img);
-TransformSet mnist_transforms();
+TransformSet mnist_transforms(Resample rotation = Resample::Bilinear);
 
 }  // namespace eng::data

@@ -53,10 +53,21 @@ Recipe authors_recipe(const std::string& dataset) {
 
 Recipe make_recipe(const std::string& name, const std::string& dataset) {
   if (name == "authors") return authors_recipe(dataset);
-  ENG_CHECK(name == "fast", "protocol", "unknown recipe '", name, "' (known: authors, fast)");
-  ENG_CHECK(dataset == "mnist", "protocol", "there is no fast recipe for '", dataset,
+  ENG_CHECK(name == "fast" || name == "authors-code", "protocol", "unknown recipe '", name,
+            "' (known: authors, authors-code, fast)");
+  ENG_CHECK(dataset == "mnist", "protocol", "there is no ", name, " recipe for '", dataset,
             "' (known: mnist); use --recipe authors");
   Recipe r = authors_recipe(dataset);
+  if (name == "authors-code") {
+    r.name = name;
+    r.schedule = {"head_b", "head_b", "head_b"};
+    r.shuffle = false;
+    r.nearest_rotation = true;
+    r.notes =
+        "as the authors' released code ran: its head-A pass trains head B (net(x) defaults to "
+        "head B), so 3 head-B passes per epoch; nearest-neighbour rotation; datasets' own order";
+    return r;
+  }
   r.name = "fast";
   r.subheads = 10;
   r.precision = "bf16";

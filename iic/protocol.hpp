@@ -14,7 +14,7 @@
 namespace iic {
 
 struct Recipe {
-  std::string name = "authors";  // "authors" or "fast"
+  std::string name = "authors";  // "authors", "authors-code" or "fast"
   std::string dataset;           // "mnist", "cifar10", "cifar100-20", "stl10"
   std::string table_name;        // as the paper's Table 1 names it: "MNIST", ...
   std::string network;           // "ClusterNet6c" / "ClusterNet5g"
@@ -29,6 +29,9 @@ struct Recipe {
   std::string precision = "fp32";  // "bf16": the CPU convolutions in bf16 where supported
   int eval_every_passes = 0;       // 0: evaluate after every epoch; n: also every n passes
   double stop_at_accuracy = 0;     // > 0: stop once the lowest-loss sub-head reaches it
+  bool shuffle = true;             // false: the datasets' own order (the authors')
+  bool nearest_rotation = false;   // MNIST tf2 rotation sampled nearest (authors' code), else
+                                   // bilinear
   int authors_epochs = 3200;       // what the authors ran
   std::string notes;               // how the recipe differs from the authors' protocol, if it does
 };
@@ -36,8 +39,12 @@ struct Recipe {
 // The authors' protocol for a dataset; throws for an unknown name (listing the known ones).
 Recipe authors_recipe(const std::string& dataset);
 std::vector<std::string> table1_datasets();  // mnist, cifar10, cifar100-20, stl10
-// "authors" -> authors_recipe; "fast" -> the fast recipe (MNIST only: 99% as soon as possible on
-// CPUs, docs/results.md). Unknown names or datasets without one are errors listing the known.
+// "authors" -> authors_recipe; "authors-code" (MNIST only) -> what the authors' released
+// cluster_greyscale_twohead.py actually runs: its head-A pass calls net(x) without head="A", so
+// every pass trains head B (head A stays at its initialisation), tf2 rotates with nearest
+// sampling (torchvision's default), data in the datasets' own order; "fast" -> the fast recipe
+// (MNIST only: 99% as soon as possible on CPUs, docs/results.md). Unknown names or datasets
+// without one are errors listing the known.
 Recipe make_recipe(const std::string& name, const std::string& dataset);
 
 // The recipe's network (network, input_size, k_a, k_b, subheads), initialised from `rng`.

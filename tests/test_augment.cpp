@@ -167,6 +167,23 @@ BOOST_AUTO_TEST_CASE(rotation_fills_with_zero_and_samples_bilinearly) {
   BOOST_TEST(std::fabs(rotate(ramp_x, 30).at(0, 4, 3) - 2.5f / 6) < 1e-6f);
 }
 
+BOOST_AUTO_TEST_CASE(rotation_with_nearest_sampling) {
+  Image ramp_x(1, 7, 7);
+  for (int y = 0; y < 7; ++y)
+    for (int x = 0; x < 7; ++x) ramp_x.at(0, y, x) = x / 6.0f;
+  const Image r = rotate(ramp_x, 30, Resample::Nearest);
+  // Output (x, y) = (3, 4): source point (-sin 30 + 3.5, cos 30 + 3.5) = (3.0, 4.37), in pixel
+  // (3, 4); output (4, 3): (cos 30 + 3.5, sin 30 + 3.5) = (4.37, 4.0), in pixel (4, 4).
+  BOOST_TEST(r.at(0, 4, 3) == 3 / 6.0f);
+  BOOST_TEST(r.at(0, 3, 4) == 4 / 6.0f);
+  BOOST_TEST(r.at(0, 0, 0) == 0.0f);  // a corner maps outside the source
+  // No blending: every output value is 0 or one of the source's.
+  for (float v : r.px) BOOST_TEST((v == 0.0f || std::fabs(v * 6 - std::round(v * 6)) < 1e-6f));
+  // Quarter turns are exact permutations, as with bilinear sampling.
+  Image img = ramp(2, 5, 5);
+  BOOST_TEST(rotate(img, 90, Resample::Nearest).px == rotate(img, 90).px);
+}
+
 BOOST_AUTO_TEST_CASE(flip_and_greyscale) {
   Image img = ramp(2, 2, 3);
   Image f = hflip(img);
@@ -285,6 +302,18 @@ BOOST_AUTO_TEST_CASE(mnist_transforms_shapes_ranges_reproducibility) {
   Image flat(1, 28, 28, 0.7f);
   Image f1 = mnist_tf1(flat, r);
   check_pixels(f1, std::vector<float>(24 * 24, 0.7f), 1e-6f, "tf1 of a constant");
+  // The nearest-rotation set (authors-code recipe): tf2 draws the same choices from the same
+  // stream, and differs from the bilinear one exactly when the draw rotates.
+  TransformSet nearest = mnist_transforms(Resample::Nearest);
+  int rotated = 0, same = 0;
+  for (int i = 0; i < 40; ++i) {
+    Rng a(200, i), b(200, i), c(200, i);
+    const bool rotates = c.bernoulli(0.5f);
+    const bool equal = nearest.tf2(digit, a).px == set.tf2(digit, b).px;
+    BOOST_TEST(equal == !rotates);
+    rotated += rotates, same += equal;
+  }
+  BOOST_TEST((rotated > 5 && same > 5));
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_is_reported) {

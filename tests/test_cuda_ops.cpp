@@ -395,11 +395,13 @@ BOOST_AUTO_TEST_CASE(clusternet_iic_chain_parity) {
   Tensor w1 = Tensor::zeros({16, 1, 5, 5}), w2 = Tensor::zeros({32, 16, 5, 5});
   eng::init_kaiming_normal(w1, eng::FanMode::FanIn, rng);
   eng::init_kaiming_normal(w2, eng::FanMode::FanIn, rng);
-  // inputs: x, x', w1, b1, g1, be1, w2, g2, be2, w3, b3
+  // inputs: x, x', w1, b1, g1, be1, w2, g2, be2, w3, b3. No b1, as in the models: a bias
+  // before batch norm has a zero gradient, and its two backends' rounding noise cannot be
+  // compared (conv2d_parity tests the bias).
   std::vector<Tensor> in = {randn({8, 1, 24, 24}, 200),
                             Tensor(),
                             w1,
-                            param({16}, 0.1f),
+                            Tensor(),
                             uniform({16}, 201, 0.5f, 1.5f),
                             param({16}, 0.1f),
                             w2,

@@ -239,7 +239,44 @@ BOOST_AUTO_TEST_CASE(recipes_by_name) {
   testing::expect_error([] { iic::make_recipe("fast", "cifar10"); },
                         {"no fast recipe for 'cifar10'", "--recipe authors"});
   testing::expect_error([] { iic::make_recipe("quick", "mnist"); },
-                        {"unknown recipe 'quick'", "authors, fast"});
+                        {"unknown recipe 'quick'", "authors, authors-code, fast"});
+  const iic::Recipe code = iic::make_recipe("authors-code", "mnist");
+  BOOST_TEST(code.schedule == std::vector<std::string>({"head_b", "head_b", "head_b"}),
+             boost::test_tools::per_element());
+  BOOST_TEST((!code.shuffle && code.nearest_rotation && authors.shuffle));
+  BOOST_TEST((code.lr == authors.lr && code.batch == authors.batch && code.k_a == authors.k_a));
+  testing::expect_error([] { iic::make_recipe("authors-code", "stl10"); },
+                        {"no authors-code recipe for 'stl10'"});
+}
+
+// The authors-code schedule trains the trunk and head B only: head A keeps its initialisation.
+BOOST_AUTO_TEST_CASE(authors_code_recipe_leaves_head_a_untrained) {
+  eng::data::Dataset data = mnist_subset(48);
+  iic::Recipe recipe = iic::make_recipe("authors-code", "mnist");
+  recipe.batch = 16, recipe.repeats = 2, recipe.subheads = 3, recipe.k_a = 7, recipe.k_b = 4;
+  iic::TrainOptions o;
+  o.epochs = 1, o.seed = 3, o.progress = false, o.checkpoint_every_s = 0, o.eval_limit = 32;
+  o.shuffle = recipe.shuffle;
+  eng::Rng init(1);
+  models::ClusterNet6c net(small_config(), init);
+  const std::vector<std::vector<float>> before = parameter_values(net);
+  iic::TrainResult res =
+      iic::Trainer(net, recipe, data, data, eng::data::mnist_transforms(), o).run();
+  BOOST_TEST(res.steps == 9);  // 3 head-B passes of 3 steps
+  const std::vector<std::vector<float>> after = parameter_values(net);
+  const eng::NamedTensors params = net.parameters();
+  int head_a = 0, moved = 0;
+  for (size_t i = 0; i < before.size(); ++i) {
+    const std::string& name = params[i].name;
+    if (name.rfind("head_a", 0) == 0) {
+      ++head_a;
+      BOOST_TEST(after[i] == before[i], name << " changed");
+    } else {
+      moved += after[i] != before[i];
+    }
+  }
+  BOOST_TEST(head_a == 2 * 3);  // weight and bias of 3 sub-heads
+  BOOST_TEST(moved == int(before.size()) - head_a);
 }
 
 namespace {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# check.sh — run on the GPU machine (device tool, with .carry carried): the GPU checks
+# (docs/benchmarks.md, "On the GPU") in one call, each stage time-limited and logged to $OUT
+# (else out/gpu/):
+#   build       tools/gpu/build.sh without tests                       -> build.log
+#   cuda_tests  ctest -R cuda (CUDA against the CPU reference)         -> cuda_tests.log
+#   tests       the rest of ctest (CPU, reference kernels)             -> tests.log
+#   bench       tools/bench-compare --device cuda (ours vs PyTorch)    -> bench.txt
+#   mnist       run_table1 --dataset mnist on the GPU, authors' recipe -> mnist.log, results.json
+# Usage: STAGES="build cuda_tests bench" tools/gpu/check.sh
+# Environment: STAGES (default: all, in the order above), MNIST_ARGS (extra run_table1
+# arguments, e.g. "--seed 1 --time-budget 5m"), DATA (default .carry/data), T_<stage> (seconds
+# per stage), BUILD_DIR (default build-gpu).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+OUT=${OUT:-$ROOT/out/gpu}
+BUILD=${BUILD_DIR:-$ROOT/build-gpu}
+DATA=${DATA:-$ROOT/.carry/data}
+STAGES=${STAGES:-build cuda_tests tests bench mnist}
+mkdir -p "$OUT"
+
+cudnn_lib_dir() {
+  python3 -c 'import os, nvidia.cudnn as m
+print(os.path.join(list(m.__path__)[0], "lib"))'
+}
+export LD_LIBRARY_PATH="$ROOT/.carry/lib:$(cudnn_lib_dir)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+stage() {  # stage NAME DEFAULT_SECONDS LOG COMMAND...
+  local name=$1 limit=$2 log=$3
+  shift 3
+  local var="T_$name"
+  limit=${!var:-$limit}
+  echo "== $name (limit ${limit}s) $(date -u +%H:%M:%S)"
+  local t0=$SECONDS
+  timeout "$limit" "$@" >"$OUT/$log" 2>&1
+  local rc=$?
+  echo "== $name: exit $rc after $((SECONDS - t0))s"
+  tail -n "${TAIL:-15}" "$OUT/$log"
+  return $rc
+}
+
+for s in $STAGES; do
+  case $s in
+  build) NO_TEST=1 stage build 360 build.log tools/gpu/build.sh || exit 1 ;;
+  cuda_tests) stage cuda_tests 240 cuda_tests.log \
+    ctest --test-dir "$BUILD" --output-on-failure -R cuda -V ;;
+  tests) stage tests 240 tests.log \
+    ctest --test-dir "$BUILD" --output-on-failure -j 16 -E cuda ;;
+  bench) stage bench 300 bench.txt python3 tools/bench-compare --device cuda --python python3 \
+    --bench-binary "$BUILD/bench" --iters 20 --warmup 3 ;;
+  mnist)
+    # shellcheck disable=SC2086  # MNIST_ARGS is a list of arguments
+    stage mnist 540 mnist.log "$BUILD/run_table1" --repo "$ROOT" --device cuda --data "$DATA" \
+      --dataset mnist --out "$ROOT/runs/gpu" --quiet ${MNIST_ARGS:-}
+    cp "$ROOT"/runs/gpu/results.json "$ROOT"/runs/gpu/table1.md "$OUT/" 2>/dev/null || true
+    ;;
+  *) echo "check.sh: unknown stage '$s'" >&2 && exit 2 ;;
+  esac
+done
