@@ -80,12 +80,16 @@ Cache& cache_for(Pool pool) {
   return pool == Pool::CPU ? cpu : pool == Pool::CUDA ? cuda : pinned;
 }
 
+// Counts `bytes` as handed out (c.mu held).
+void count_live(Cache& c, size_t bytes) {
+  c.stats.live_bytes += bytes;
+  if (c.stats.live_bytes > c.stats.peak_bytes) c.stats.peak_bytes = c.stats.live_bytes;
+}
+
 void* cached_alloc(size_t bytes, Pool pool) {
   Cache& c = cache_for(pool);
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    c.stats.live_bytes += bytes;
-    if (c.stats.live_bytes > c.stats.peak_bytes) c.stats.peak_bytes = c.stats.live_bytes;
     auto it = c.free_lists.find(bytes);
     if (it != c.free_lists.end()) {
       std::vector<Block>& list = it->second;
@@ -94,11 +98,15 @@ void* cached_alloc(size_t bytes, Pool pool) {
         void* p = list[i].ptr;
         list.erase(list.begin() + i);
         c.stats.cached_bytes -= bytes;
+        count_live(c, bytes);
         return p;
       }
     }
   }
-  return system_alloc(bytes, pool);
+  void* p = system_alloc(bytes, pool);  // throws when out of memory: the stats stay as they were
+  std::lock_guard<std::mutex> lock(c.mu);
+  count_live(c, bytes);
+  return p;
 }
 
 void cached_free(void* ptr, size_t bytes, Pool pool, std::shared_ptr<void> in_use_until) {

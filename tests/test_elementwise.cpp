@@ -173,6 +173,20 @@ BOOST_AUTO_TEST_CASE(a_graph_never_run_backward_is_freed) {
   BOOST_TEST(eng::allocator_stats(eng::Device::CPU).live_bytes == before);
 }
 
+#ifdef __SANITIZE_ADDRESS__
+// ASan aborts on an impossible allocation unless told to return null like the system allocator.
+extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
+#endif
+
+BOOST_AUTO_TEST_CASE(a_failed_allocation_is_an_error_and_leaves_the_stats_alone) {
+  const eng::AllocatorStats before = eng::allocator_stats(eng::Device::CPU);
+  // 2^50 floats (4 PiB): no machine has the memory, so the allocator must say so and count nothing.
+  expect_error([] { Tensor::zeros({int64_t(1) << 25, int64_t(1) << 25}); }, {"out of host memory"});
+  const eng::AllocatorStats after = eng::allocator_stats(eng::Device::CPU);
+  BOOST_TEST(after.live_bytes == before.live_bytes);
+  BOOST_TEST(after.peak_bytes == before.peak_bytes);
+}
+
 BOOST_AUTO_TEST_CASE(errors_name_the_op_and_shapes) {
   Tensor a = Tensor::zeros({2, 3}), b = Tensor::zeros({4});
   expect_error([&] { eng::add(a, b); }, {"add:", "[2, 3]", "[4]"});
