@@ -7,10 +7,12 @@
 #   tests       the rest of ctest (CPU, reference kernels)             -> tests.log
 #   bench       tools/bench-compare --device cuda (ours vs PyTorch)    -> bench.txt
 #   mnist       run_table1 --dataset mnist on the GPU, authors' recipe -> mnist.log, results.json
+#   cifar10     CIFAR-10 binaries from .carry/cifar10src (prepare_carry.sh), then run_table1
+#               --dataset cifar10 on the GPU, authors' recipe         -> cifar10.log, results.json
 # Usage: STAGES="build cuda_tests bench" tools/gpu/check.sh
-# Environment: STAGES (default: all, in the order above), MNIST_ARGS (extra run_table1
-# arguments, e.g. "--seed 1 --time-budget 5m"), DATA (default .carry/data), T_<stage> (seconds
-# per stage), BUILD_DIR (default build-gpu).
+# Environment: STAGES (default: build cuda_tests tests bench mnist), MNIST_ARGS / CIFAR10_ARGS
+# (extra run_table1 arguments, e.g. "--seed 1 --time-budget 5m"), DATA (default .carry/data),
+# T_<stage> (seconds per stage), BUILD_DIR (default build-gpu).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -20,9 +22,9 @@ DATA=${DATA:-$ROOT/.carry/data}
 STAGES=${STAGES:-build cuda_tests tests bench mnist}
 mkdir -p "$OUT"
 
-cudnn_lib_dir() {
+cudnn_lib_dir() {  # cuDNN from PyTorch's wheel (nothing where there is none)
   python3 -c 'import os, nvidia.cudnn as m
-print(os.path.join(list(m.__path__)[0], "lib"))'
+print(os.path.join(list(m.__path__)[0], "lib"))' 2>/dev/null || true
 }
 export LD_LIBRARY_PATH="$ROOT/.carry/lib:$(cudnn_lib_dir)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
@@ -40,6 +42,25 @@ stage() {  # stage NAME DEFAULT_SECONDS LOG COMMAND...
   return $rc
 }
 
+# CIFAR-10 in the official binary layout, from the JPEG tree the shared data folder holds
+# (its make-bin.sh, with stb_image from .carry: the GPU machine has gcc but no libstb-dev).
+make_cifar10_bin() {
+  local src=$ROOT/.carry/cifar10src tmp
+  [ -f "$src/make_cifar10_bin.c" ] || {
+    echo "check.sh: no CIFAR-10 in $DATA or $src (IIC_DATA=... tools/gpu/prepare_carry.sh)" >&2
+    return 1
+  }
+  tmp=$(mktemp -d)
+  mkdir -p "$DATA/cifar-10-batches-bin"
+  tar xzf "$src/cifar-10-jpeg.tar.gz" -C "$tmp" &&
+    gcc -O2 -I"$ROOT/.carry/include" -o "$tmp/make_bin" "$src/make_cifar10_bin.c" -lm &&
+    "$tmp/make_bin" "$tmp" "$src/labels.json" "$DATA/cifar-10-batches-bin" >/dev/null
+  local rc=$?
+  rm -rf "$tmp"
+  [ $rc = 0 ] && (cd "$DATA/cifar-10-batches-bin" && sha256sum ./*.bin)
+  return $rc
+}
+
 for s in $STAGES; do
   case $s in
   build) NO_TEST=1 stage build 360 build.log tools/gpu/build.sh || exit 1 ;;
@@ -49,10 +70,14 @@ for s in $STAGES; do
     ctest --test-dir "$BUILD" --output-on-failure -j 16 -E cuda ;;
   bench) stage bench 300 bench.txt python3 tools/bench-compare --device cuda --python python3 \
     --bench-binary "$BUILD/bench" --iters 20 --warmup 3 ;;
-  mnist)
-    # shellcheck disable=SC2086  # MNIST_ARGS is a list of arguments
-    stage mnist 540 mnist.log "$BUILD/run_table1" --repo "$ROOT" --device cuda --data "$DATA" \
-      --dataset mnist --out "$ROOT/runs/gpu" --quiet ${MNIST_ARGS:-}
+  mnist | cifar10)
+    if [ "$s" = cifar10 ] && [ ! -f "$DATA/cifar-10-batches-bin/test_batch.bin" ]; then
+      make_cifar10_bin || continue
+    fi
+    args_var="$(echo "$s" | tr a-z A-Z)_ARGS"
+    # shellcheck disable=SC2086  # *_ARGS is a list of arguments
+    stage "$s" 540 "$s.log" "$BUILD/run_table1" --repo "$ROOT" --device cuda --data "$DATA" \
+      --dataset "$s" --out "$ROOT/runs/gpu" --quiet --threads 8 --loader-threads 6 ${!args_var:-}
     cp "$ROOT"/runs/gpu/results.json "$ROOT"/runs/gpu/table1.md "$OUT/" 2>/dev/null || true
     ;;
   *) echo "check.sh: unknown stage '$s'" >&2 && exit 2 ;;

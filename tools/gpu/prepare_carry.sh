@@ -7,7 +7,12 @@
 #   .carry/include/zlib/zlib.h, zconf.h
 #   .carry/lib/libboost_unit_test_framework.so.*, libz.so.1*
 #   .carry/lib/cmake/Boost/BoostConfig.cmake   a minimal CMake package for Boost.Test
-# Then tools/gpu/build.sh runs there with `carry: [".carry"]`. Fails if .carry exceeds 40 MiB.
+#   .carry/data/mnist/                the MNIST IDX files, when $IIC_DATA/mnist has them
+#   .carry/cifar10src/                CIFAR-10 as the shared folder holds it (JPEG tree, labels,
+#                                     make_cifar10_bin.c), when $IIC_DATA/cifar10 has it; the
+#                                     binary files are 180 MB, so check.sh builds them there
+# Then tools/gpu/build.sh (or check.sh) runs there with `carry: [".carry"]`. Fails if .carry
+# exceeds 40 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -68,6 +73,18 @@ for h in stb_image.h $stb; do cp "/usr/include/stb/$h" "$CARRY/include/stb/"; do
 # zlib headers and library (used when the GPU machine has no zlib.h).
 cp /usr/include/zlib.h /usr/include/zconf.h "$CARRY/include/zlib/"
 cp "$LIBDIR"/libz.so.1.* "$CARRY/lib/"
+
+# Data, when a data root is given (IIC_DATA=../shared/data on our machines).
+if [ -n "${IIC_DATA:-}" ] && [ -d "$IIC_DATA/mnist" ]; then
+  mkdir -p "$CARRY/data"
+  cp -r "$IIC_DATA/mnist" "$CARRY/data/"
+  echo "prepare_carry: MNIST from $IIC_DATA/mnist"
+fi
+if [ -n "${IIC_DATA:-}" ] && [ -f "$IIC_DATA/cifar10/make_cifar10_bin.c" ]; then
+  mkdir -p "$CARRY/cifar10src"
+  cp "$IIC_DATA"/cifar10/{cifar-10-jpeg.tar.gz,labels.json,make_cifar10_bin.c} "$CARRY/cifar10src/"
+  echo "prepare_carry: CIFAR-10 sources from $IIC_DATA/cifar10"
+fi
 
 size_kib=$(du -sk "$CARRY" | cut -f1)
 echo "prepare_carry: .carry is $((size_kib / 1024)) MiB ($size_kib KiB)"
