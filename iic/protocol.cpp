@@ -62,7 +62,7 @@ Recipe make_recipe(const std::string& name, const std::string& dataset) {
     r.name = name;
     r.schedule = {"head_b", "head_b", "head_b"};
     r.shuffle = false;
-    r.nearest_rotation = true;
+    r.rotation = eng::data::Resample::Nearest;
     r.notes =
         "as the authors' released code ran: its head-A pass trains head B (net(x) defaults to "
         "head B), so 3 head-B passes per epoch; nearest-neighbour rotation; datasets' own order";

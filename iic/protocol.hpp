@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "data/augment.hpp"
 #include "engine/rng.hpp"
 #include "models/cluster_net.hpp"
 
@@ -30,10 +31,9 @@ struct Recipe {
   int eval_every_passes = 0;       // 0: evaluate after every epoch; n: also every n passes
   double stop_at_accuracy = 0;     // > 0: stop once the lowest-loss sub-head reaches it
   bool shuffle = true;             // false: the datasets' own order (the authors')
-  bool nearest_rotation = false;   // MNIST tf2 rotation sampled nearest (authors' code), else
-                                   // bilinear
-  int authors_epochs = 3200;       // what the authors ran
-  std::string notes;               // how the recipe differs from the authors' protocol, if it does
+  eng::data::Resample rotation = eng::data::Resample::Bilinear;  // MNIST tf2's rotation sampling
+  int authors_epochs = 3200;                                     // what the authors ran
+  std::string notes;  // how the recipe differs from the authors' protocol, if it does
 };
 
 // The authors' protocol for a dataset; throws for an unknown name (listing the known ones).

@@ -243,7 +243,8 @@ BOOST_AUTO_TEST_CASE(recipes_by_name) {
   const iic::Recipe code = iic::make_recipe("authors-code", "mnist");
   BOOST_TEST(code.schedule == std::vector<std::string>({"head_b", "head_b", "head_b"}),
              boost::test_tools::per_element());
-  BOOST_TEST((!code.shuffle && code.nearest_rotation && authors.shuffle));
+  BOOST_TEST((!code.shuffle && code.rotation == eng::data::Resample::Nearest && authors.shuffle));
+  BOOST_TEST((authors.rotation == eng::data::Resample::Bilinear));
   BOOST_TEST((code.lr == authors.lr && code.batch == authors.batch && code.k_a == authors.k_a));
   testing::expect_error([] { iic::make_recipe("authors-code", "stl10"); },
                         {"no authors-code recipe for 'stl10'"});

@@ -18,14 +18,8 @@ die() { echo "build.sh: $*" >&2; exit 1; }
 [ -f "$CARRY/lib/cmake/Boost/BoostConfig.cmake" ] ||
   die "$CARRY is missing or incomplete: run tools/gpu/prepare_carry.sh here first and carry .carry"
 
-if [ -z "${CUDNN_ROOT:-}" ]; then
-  CUDNN_ROOT=$("${PYTHON:-python3}" -c 'import os, nvidia.cudnn as m
-print(os.path.dirname(m.__file__) if getattr(m, "__file__", None) else list(m.__path__)[0])') ||
-    die "cannot import nvidia.cudnn with ${PYTHON:-python3}; set CUDNN_ROOT"
-fi
-CUDNN_H=$(find -L "$CUDNN_ROOT" -name cudnn.h -print -quit)
-CUDNN_LIB=$(find -L "$CUDNN_ROOT" -name libcudnn.so.9 -print -quit)
-[ -n "$CUDNN_LIB" ] || CUDNN_LIB=$(find -L "$CUDNN_ROOT" -name libcudnn.so -print -quit)
+source "$ROOT/tools/gpu/cudnn.sh"
+[ -n "$CUDNN_ROOT" ] || die "cannot import nvidia.cudnn with ${PYTHON:-python3}; set CUDNN_ROOT"
 [ -n "$CUDNN_H" ] || die "no cudnn.h under $CUDNN_ROOT"
 [ -n "$CUDNN_LIB" ] || die "no libcudnn.so.9 under $CUDNN_ROOT"
 CUDNN_INCLUDE=$(dirname "$CUDNN_H")

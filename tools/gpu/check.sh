@@ -22,11 +22,8 @@ DATA=${DATA:-$ROOT/.carry/data}
 STAGES=${STAGES:-build cuda_tests tests bench mnist}
 mkdir -p "$OUT"
 
-cudnn_lib_dir() {  # cuDNN from PyTorch's wheel (nothing where there is none)
-  python3 -c 'import os, nvidia.cudnn as m
-print(os.path.join(list(m.__path__)[0], "lib"))' 2>/dev/null || true
-}
-export LD_LIBRARY_PATH="$ROOT/.carry/lib:$(cudnn_lib_dir)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+source "$ROOT/tools/gpu/cudnn.sh"
+export LD_LIBRARY_PATH="$ROOT/.carry/lib${CUDNN_LIB:+:$(dirname "$CUDNN_LIB")}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 stage() {  # stage NAME DEFAULT_SECONDS LOG COMMAND...
   local name=$1 limit=$2 log=$3

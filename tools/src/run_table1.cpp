@@ -197,7 +197,7 @@ RowSetup setup_row(const iic::Recipe& r, const eng::data::DataRoot& root, eng::R
   RowSetup s;
   if (r.dataset == "mnist") {
     s.data = load_mnist_train_test(root);
-    s.transforms = mnist_transforms(r.nearest_rotation ? Resample::Nearest : Resample::Bilinear);
+    s.transforms = mnist_transforms(r.rotation);
     s.net = iic::make_network(r, init_rng);
     return s;
   }
