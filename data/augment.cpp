@@ -308,10 +308,9 @@ void ColorJitter::apply(Image& img, Rng& rng) const {
 // ---- the MNIST transforms (protocol.md) -----------------------------------------------------
 
 namespace {
-constexpr int kMnistCrop = 20;        // tf1 / tf3 crop side
-constexpr int kMnistInput = 24;       // network input side
-constexpr float kMnistRotation = 25;  // tf2 rotation range, degrees
-constexpr int kMnistTf2Crops[] = {16, 20, 24};
+constexpr int kMnistCrop = 20;                               // tf1 / tf3 crop side
+constexpr int kMnistInput = 24;                              // network input side
+constexpr float kMnistRotation = 25;                         // tf2 rotation range, degrees
 constexpr ColorJitter kMnistJitter{0.4f, 0.4f, 0.0f, 0.0f};  // sat./hue: no-ops on greyscale
 }  // namespace
 
@@ -321,12 +320,13 @@ Image mnist_tf1(const Image& img, Rng& rng) {
   return resize_bilinear(c, kMnistInput, kMnistInput);
 }
 
-Image mnist_tf2(const Image& img, Rng& rng, Resample rotation) {
+Image mnist_tf2(const Image& img, Rng& rng, const MnistAugment& aug) {
+  ENG_CHECK(!aug.tf2_crops.empty(), "mnist_tf2", "no tf2 crop sides given");
   Image rotated;
   if (rng.bernoulli(0.5f))
-    rotated = rotate(img, rng.uniform(-kMnistRotation, kMnistRotation), rotation);
+    rotated = rotate(img, rng.uniform(-kMnistRotation, kMnistRotation), aug.rotation);
   const Image& src = rotated.px.empty() ? img : rotated;
-  const int side = kMnistTf2Crops[rng.randint(std::size(kMnistTf2Crops))];
+  const int side = aug.tf2_crops[rng.randint(int64_t(aug.tf2_crops.size()))];
   Image out = resize_bilinear(random_crop(src, side, side, rng), kMnistInput, kMnistInput);
   kMnistJitter.apply(out, rng);
   return out;
@@ -336,9 +336,13 @@ Image mnist_tf3(const Image& img) {
   return resize_bilinear(centre_crop(img, kMnistCrop, kMnistCrop), kMnistInput, kMnistInput);
 }
 
-TransformSet mnist_transforms(Resample rotation) {
+TransformSet mnist_transforms(const MnistAugment& aug) {
+  ENG_CHECK(!aug.tf2_crops.empty(), "mnist_transforms", "no tf2 crop sides given");
+  for (int side : aug.tf2_crops)
+    ENG_CHECK(side >= 1 && side <= 28, "mnist_transforms", "tf2 crop side ", side,
+              " is outside [1, 28] (MNIST images are 28x28)");
   return {mnist_tf1,
-          [rotation](const Image& img, Rng& rng) { return mnist_tf2(img, rng, rotation); },
+          [aug](const Image& img, Rng& rng) { return mnist_tf2(img, rng, aug); },
           [](const Image& img, Rng&) { return mnist_tf3(img); },
           1,
           kMnistInput,

@@ -82,11 +82,18 @@ struct TransformSet {
 //  tf1: with probability 1/2 a random, else a centre, 20x20 crop; resize to 24x24.
 //  tf2: with probability 1/2 a rotation by U[-25, 25] degrees (sampled with `rotation`:
 //       bilinear by default, nearest as in the authors' released code); a random crop of side
-//       drawn from {16, 20, 24}; resize to 24x24; colour jitter (brightness 0.4, contrast 0.4).
+//       drawn uniformly from `tf2_crops` ({16, 20, 24}); resize to 24x24; colour jitter
+//       (brightness 0.4, contrast 0.4).
 //  tf3: centre crop 20, resize to 24.
+// MnistAugment holds tf2's choices; its defaults are the protocol's. Empty tf2_crops or a side
+// outside [1, 28] is an Error naming it.
+struct MnistAugment {
+  Resample rotation = Resample::Bilinear;
+  std::vector<int> tf2_crops = {16, 20, 24};
+};
 Image mnist_tf1(const Image& img, Rng& rng);
-Image mnist_tf2(const Image& img, Rng& rng, Resample rotation = Resample::Bilinear);
+Image mnist_tf2(const Image& img, Rng& rng, const MnistAugment& aug = {});
 Image mnist_tf3(const Image& img);
-TransformSet mnist_transforms(Resample rotation = Resample::Bilinear);
+TransformSet mnist_transforms(const MnistAugment& aug = {});
 
 }  // namespace eng::data

@@ -71,6 +71,26 @@ int64_t matched_count(const Contingency& table, const std::vector<int>& cluster_
   return matched;
 }
 
+std::vector<int64_t> class_confusion(const Contingency& table,
+                                     const std::vector<int>& cluster_to_class) {
+  check_mapping("class_confusion", cluster_to_class, table.clusters, table.classes);
+  const int cols = table.classes + 1;
+  std::vector<int64_t> counts(size_t(table.classes) * cols, 0);
+  for (int c = 0; c < table.clusters; ++c) {
+    const int mapped = cluster_to_class[c] >= 0 ? cluster_to_class[c] : table.classes;
+    for (int cls = 0; cls < table.classes; ++cls) counts[cls * cols + mapped] += table.at(c, cls);
+  }
+  return counts;
+}
+
+size_t confusion_columns(const std::vector<int64_t>& confusion) {
+  size_t classes = 0;
+  while (classes * (classes + 1) < confusion.size()) ++classes;
+  ENG_CHECK(classes * (classes + 1) == confusion.size(), "confusion_columns", "a confusion of ",
+            confusion.size(), " counts is not C x (C + 1)");
+  return classes + 1;
+}
+
 double mapped_accuracy(const std::vector<int>& preds, const std::vector<int>& labels,
                        const std::vector<int>& cluster_to_class, int classes) {
   const int clusters = static_cast<int>(cluster_to_class.size());

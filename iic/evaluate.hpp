@@ -15,6 +15,7 @@
 //    maps to class 0, as in the authors' code), then is scored on another split.
 //  - Accuracies are matched samples / samples, in [0, 1].
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -34,6 +35,14 @@ Contingency contingency(const std::vector<int>& preds, const std::vector<int>& l
 
 std::vector<int> one_to_one_mapping(const Contingency& table);
 std::vector<int> many_to_one_mapping(const Contingency& table);
+
+// Where a mapping puts each class: counts[cls * (classes + 1) + mapped], mapped = the class its
+// cluster maps to, or `classes` for a cluster mapped to no class. Row sums are the class sizes,
+// the diagonal is matched_count's; off the diagonal, the errors by kind (e.g. "7 -> 2").
+std::vector<int64_t> class_confusion(const Contingency& table,
+                                     const std::vector<int>& cluster_to_class);
+// C + 1, the columns of a class_confusion of C x (C + 1) counts; other sizes are an Error.
+size_t confusion_columns(const std::vector<int64_t>& confusion);
 
 // Samples of the table that a mapping gets right.
 int64_t matched_count(const Contingency& table, const std::vector<int>& cluster_to_class);

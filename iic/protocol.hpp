@@ -31,9 +31,9 @@ struct Recipe {
   int eval_every_passes = 0;       // 0: evaluate after every epoch; n: also every n passes
   double stop_at_accuracy = 0;     // > 0: stop once the lowest-loss sub-head reaches it
   bool shuffle = true;             // false: the datasets' own order (the authors')
-  eng::data::Resample rotation = eng::data::Resample::Bilinear;  // MNIST tf2's rotation sampling
-  int authors_epochs = 3200;                                     // what the authors ran
-  std::string notes;  // how the recipe differs from the authors' protocol, if it does
+  eng::data::MnistAugment mnist;   // MNIST tf2's rotation sampling and crop sides
+  int authors_epochs = 3200;       // what the authors ran
+  std::string notes;               // how the recipe differs from the authors' protocol, if it does
 };
 
 // The authors' protocol for a dataset; throws for an unknown name (listing the known ones).
@@ -43,8 +43,9 @@ std::vector<std::string> table1_datasets();  // mnist, cifar10, cifar100-20, stl
 // cluster_greyscale_twohead.py actually runs: its head-A pass calls net(x) without head="A", so
 // every pass trains head B (head A stays at its initialisation), tf2 rotates with nearest
 // sampling (torchvision's default), data in the datasets' own order; "fast" -> the fast recipe
-// (MNIST only: 99% as soon as possible on CPUs, docs/results.md). Unknown names or datasets
-// without one are errors listing the known.
+// (MNIST only: 99% as soon as possible on CPUs, docs/results.md): authors-code with tf2 crops of
+// 20 or 24 pixels only, bf16, an evaluation after every pass, a stop at 99%. Unknown names or
+// datasets without one are errors listing the known.
 Recipe make_recipe(const std::string& name, const std::string& dataset);
 
 // The recipe's network (network, input_size, k_a, k_b, subheads), initialised from `rng`.

@@ -61,6 +61,17 @@ eng::Json to_json(const Evaluation& e) {
   j.set("selected_acc", e.selected_acc);
   j.set("mean_acc", e.mean_acc);
   j.set("std_acc", e.std_acc);
+  if (!e.confusion.empty()) {  // rows: true classes
+    const size_t cols = confusion_columns(e.confusion);
+    eng::Json rows = eng::Json::array();
+    for (size_t r = 0; r < e.confusion.size() / cols; ++r) {
+      eng::Json row = eng::Json::array();
+      for (size_t c = 0; c < cols; ++c)
+        row.push_back(static_cast<double>(e.confusion[r * cols + c]));
+      rows.push_back(row);
+    }
+    j.set("confusion", rows);
+  }
   return j;
 }
 
@@ -85,6 +96,9 @@ Evaluation evaluation_from_json(const eng::Json& j) {
   e.selected_acc = j["selected_acc"].as_number();
   e.mean_acc = j["mean_acc"].as_number();
   e.std_acc = j["std_acc"].as_number();
+  if (j.contains("confusion"))
+    for (const eng::Json& row : j["confusion"].as_array())
+      for (const eng::Json& v : row.as_array()) e.confusion.push_back(v.as_int());
   return e;
 }
 }  // namespace
@@ -164,7 +178,7 @@ std::vector<double> Trainer::step(const std::string& head, const eng::Tensor& x,
   return per_subhead;
 }
 
-Evaluation Trainer::evaluate() {
+Evaluation Trainer::evaluate(std::vector<std::vector<int64_t>>& confusions) {
   ENG_CHECK(eval_.has_labels(), "train", "evaluation set ", eval_.name(), " has no labels");
   eng::NoGradGuard no_grad;
   const models::ClusterHeads& hb = net_.heads("head_b");
@@ -186,8 +200,13 @@ Evaluation Trainer::evaluate() {
   std::vector<int> labels(eval_.labels().begin(), eval_.labels().begin() + n);
   const int classes = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
   Evaluation e;
-  for (int s = 0; s < hb.subheads; ++s)
-    e.subhead_acc.push_back(one_to_one_accuracy(preds[s], labels, hb.k, classes));
+  confusions.clear();
+  for (int s = 0; s < hb.subheads; ++s) {
+    const Contingency table = contingency(preds[s], labels, hb.k, classes);
+    const std::vector<int> mapping = one_to_one_mapping(table);
+    e.subhead_acc.push_back(double(matched_count(table, mapping)) / double(table.total));
+    confusions.push_back(class_confusion(table, mapping));
+  }
   return e;
 }
 
@@ -296,8 +315,9 @@ const EpochRecord& Trainer::record(Position& pos, bool partial, std::vector<Epoc
   const int subheads_b = net_.heads("head_b").subheads;
   auto t0 = Clock::now();
   EpochRecord rec;
-  if (eval_.has_labels()) rec.eval = evaluate();  // unlabelled data: losses only
-  if (pos.loss_count == 0 && !history.empty())    // no head-B step since the last evaluation
+  std::vector<std::vector<int64_t>> confusions;
+  if (eval_.has_labels()) rec.eval = evaluate(confusions);  // unlabelled data: losses only
+  if (pos.loss_count == 0 && !history.empty())  // no head-B step since the last evaluation
     rec.eval.subhead_loss = history.back().eval.subhead_loss;
   else
     for (int s = 0; s < subheads_b; ++s)
@@ -310,6 +330,7 @@ const EpochRecord& Trainer::record(Position& pos, bool partial, std::vector<Epoc
     rec.eval.selected_acc = sum.selected_acc;
     rec.eval.mean_acc = sum.mean;
     rec.eval.std_acc = sum.std_population;
+    rec.eval.confusion = confusions[sum.selected];
   }
   pos.eval_seconds += seconds_since(t0);
   // A partial record keeps the loss sums: a resumed run goes on accumulating them.

@@ -68,6 +68,9 @@ struct Evaluation {
   std::vector<double> subhead_loss;                    // their mean training loss over the epoch
   int selected = 0;                                    // index of the lowest-loss sub-head
   double selected_acc = 0, mean_acc = 0, std_acc = 0;  // std: population (numpy default)
+  // The selected sub-head's class_confusion (evaluate.hpp): C x (C + 1), row = true class,
+  // column = the class its cluster maps to (C: none). Empty without labels.
+  std::vector<int64_t> confusion;
 };
 
 // One evaluation: after an epoch, after a pass (eval_every_passes), or where a budget stopped.
@@ -115,7 +118,8 @@ class Trainer {
   // One training step on a batch for a head; returns the per-sub-head losses.
   std::vector<double> step(const std::string& head, const eng::Tensor& x, const eng::Tensor& x_tf);
   // Head-B accuracies on the eval set (subhead_loss left empty).
-  Evaluation evaluate();
+  // Head B's sub-head accuracies; `confusions` gets each sub-head's class_confusion.
+  Evaluation evaluate(std::vector<std::vector<int64_t>>& confusions);
   // Called after each evaluation (tools print tables, write results as they go).
   std::function<void(const EpochRecord&)> on_epoch;
 

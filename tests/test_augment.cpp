@@ -304,7 +304,7 @@ BOOST_AUTO_TEST_CASE(mnist_transforms_shapes_ranges_reproducibility) {
   check_pixels(f1, std::vector<float>(24 * 24, 0.7f), 1e-6f, "tf1 of a constant");
   // The nearest-rotation set (authors-code recipe): tf2 draws the same choices from the same
   // stream, and differs from the bilinear one exactly when the draw rotates.
-  TransformSet nearest = mnist_transforms(Resample::Nearest);
+  TransformSet nearest = mnist_transforms({Resample::Nearest});
   int rotated = 0, same = 0;
   for (int i = 0; i < 40; ++i) {
     Rng a(200, i), b(200, i), c(200, i);
@@ -314,6 +314,27 @@ BOOST_AUTO_TEST_CASE(mnist_transforms_shapes_ranges_reproducibility) {
     rotated += rotates, same += equal;
   }
   BOOST_TEST((rotated > 5 && same > 5));
+  // The defaults are the protocol's crops; other crop sides change what tf2 draws.
+  const TransformSet explicit_set = mnist_transforms({Resample::Bilinear, {16, 20, 24}});
+  const TransformSet large = mnist_transforms({Resample::Bilinear, {20, 24}});
+  int differ = 0;
+  for (int i = 0; i < 20; ++i) {
+    Rng a(300, i), b(300, i), c(300, i);
+    const std::vector<float> px = set.tf2(digit, a).px;
+    BOOST_TEST((explicit_set.tf2(digit, b).px == px));
+    differ += large.tf2(digit, c).px != px;
+  }
+  BOOST_TEST(differ > 5);
+  testing::expect_error(
+      [] {
+        mnist_transforms({Resample::Bilinear, {}});
+      },
+      {"mnist_transforms", "no tf2 crop sides"});
+  testing::expect_error(
+      [] {
+        mnist_transforms({Resample::Bilinear, {20, 29}});
+      },
+      {"tf2 crop side 29", "outside [1, 28]"});
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_is_reported) {

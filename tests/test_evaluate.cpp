@@ -58,6 +58,21 @@ BOOST_AUTO_TEST_CASE(one_to_one_with_more_clusters_than_classes) {
   BOOST_TEST(iic::many_to_one_accuracy(preds, labels, preds, labels, 4, 2) == 0.7);
 }
 
+BOOST_AUTO_TEST_CASE(class_confusion_counts_where_each_class_went) {
+  // The table above with c0->0, c2->1 and c1, c3 unmapped (column 2 = "no class"):
+  // class 0 (5 samples): 2 in c0 -> 0, 1 in c2 -> 1, 2 in c1/c3 -> none;
+  // class 1 (5 samples): 1 in c0 -> 0, 3 in c2 -> 1, 1 in c1 -> none.
+  std::vector<int> preds = {0, 0, 0, 1, 1, 2, 2, 2, 2, 3};
+  std::vector<int> labels = {0, 0, 1, 0, 1, 1, 1, 1, 0, 0};
+  iic::Contingency t = iic::contingency(preds, labels, 4, 2);
+  const std::vector<int64_t> conf = iic::class_confusion(t, iic::one_to_one_mapping(t));
+  BOOST_TEST(conf == std::vector<int64_t>({2, 1, 2, 1, 3, 1}), boost::test_tools::per_element());
+  BOOST_TEST(conf[0] + conf[4] == iic::matched_count(t, iic::one_to_one_mapping(t)));
+  BOOST_CHECK_THROW(iic::class_confusion(t, {0, 2, 1, -1}), eng::Error);  // class 2 of 2
+  BOOST_TEST(iic::confusion_columns(conf) == 3u);
+  BOOST_CHECK_THROW(iic::confusion_columns({1, 2, 3, 4, 5}), eng::Error);
+}
+
 BOOST_AUTO_TEST_CASE(one_to_one_with_fewer_clusters_than_classes) {
   // c0: 1 2 0, c1: 1 0 2 -> c0->1, c1->2: 4 of 6.
   std::vector<int> preds = {0, 0, 0, 1, 1, 1}, labels = {0, 1, 1, 2, 2, 0};

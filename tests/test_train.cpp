@@ -18,6 +18,7 @@
 #include "data/augment_sobel.hpp"
 #include "data/mnist.hpp"
 #include "engine/checkpoint.hpp"
+#include "iic/evaluate.hpp"
 #include "iic/train.hpp"
 #include "models/clusternet6c.hpp"
 #include "ops/reduce.hpp"
@@ -203,6 +204,16 @@ BOOST_AUTO_TEST_CASE(evaluations_every_pass_and_a_target_stop) {
       BOOST_TEST(r.epoch == int((i + 1) / 3));
       BOOST_TEST(!r.partial);
       BOOST_TEST(r.eval.subhead_acc.size() == 3u);
+      // The selected sub-head's class confusion: all 32 images, its diagonal is its accuracy.
+      const std::vector<int64_t>& conf = r.eval.confusion;
+      const size_t cols = iic::confusion_columns(conf);
+      int64_t total = 0, matched = 0;
+      for (size_t j = 0; j < conf.size(); ++j) {
+        total += conf[j];
+        if (j / cols == j % cols) matched += conf[j];
+      }
+      BOOST_TEST(total == 32);
+      BOOST_TEST(double(matched) / 32 == r.eval.selected_acc);
       BOOST_TEST(seen[i].steps == r.steps);
       if (i > 0) BOOST_TEST(r.eval_seconds > res.history[i - 1].eval_seconds);
     }
@@ -243,9 +254,18 @@ BOOST_AUTO_TEST_CASE(recipes_by_name) {
   const iic::Recipe code = iic::make_recipe("authors-code", "mnist");
   BOOST_TEST(code.schedule == std::vector<std::string>({"head_b", "head_b", "head_b"}),
              boost::test_tools::per_element());
-  BOOST_TEST((!code.shuffle && code.rotation == eng::data::Resample::Nearest && authors.shuffle));
-  BOOST_TEST((authors.rotation == eng::data::Resample::Bilinear));
+  BOOST_TEST(
+      (!code.shuffle && code.mnist.rotation == eng::data::Resample::Nearest && authors.shuffle));
+  BOOST_TEST((authors.mnist.rotation == eng::data::Resample::Bilinear));
   BOOST_TEST((code.lr == authors.lr && code.batch == authors.batch && code.k_a == authors.k_a));
+  BOOST_TEST(authors.mnist.tf2_crops == std::vector<int>({16, 20, 24}),
+             boost::test_tools::per_element());
+  BOOST_TEST(code.mnist.tf2_crops == authors.mnist.tf2_crops, boost::test_tools::per_element());
+  // fast: authors-code without the 16-pixel tf2 crops, in bf16.
+  BOOST_TEST(fast.schedule == code.schedule, boost::test_tools::per_element());
+  BOOST_TEST((!fast.shuffle && fast.mnist.rotation == eng::data::Resample::Nearest));
+  BOOST_TEST(fast.mnist.tf2_crops == std::vector<int>({20, 24}), boost::test_tools::per_element());
+  BOOST_TEST((fast.precision == "bf16" && fast.subheads == authors.subheads));
   testing::expect_error([] { iic::make_recipe("authors-code", "stl10"); },
                         {"no authors-code recipe for 'stl10'"});
 }
@@ -443,9 +463,22 @@ BOOST_AUTO_TEST_CASE(a_run_stopped_inside_a_head_a_pass_resumes_exactly,
   iic::TrainResult res = run(net, ro, stl10_transforms());
   BOOST_TEST(res.steps == 2 * (7 + 3));
   BOOST_REQUIRE(res.history.size() == ref.history.size());
-  for (size_t e = 0; e < res.history.size(); ++e)
+  for (size_t e = 0; e < res.history.size(); ++e) {
     BOOST_TEST(res.history[e].eval.subhead_acc == ref.history[e].eval.subhead_acc,
                boost::test_tools::per_element());
+    BOOST_TEST(!res.history[e].eval.confusion.empty());
+    BOOST_TEST(res.history[e].eval.confusion == ref.history[e].eval.confusion,
+               boost::test_tools::per_element());
+  }
+  // Resuming the finished run trains nothing and gives back its history from the checkpoint's
+  // JSON, class confusions included.
+  const iic::TrainResult again = run(net, ro, stl10_transforms());
+  BOOST_REQUIRE(again.history.size() == ref.history.size());
+  for (size_t e = 0; e < again.history.size(); ++e) {
+    BOOST_TEST(again.history[e].eval.selected_acc == ref.history[e].eval.selected_acc);
+    BOOST_TEST(again.history[e].eval.confusion == ref.history[e].eval.confusion,
+               boost::test_tools::per_element());
+  }
   auto a = parameter_values(net), b = parameter_values(ref_net);
   BOOST_REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i)
