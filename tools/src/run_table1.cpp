@@ -40,8 +40,7 @@ const char* kUsage = R"(usage: tools/run_table1 [options]
                        untrained, nearest-neighbour rotation, fixed order) | fast (MNIST: 99%
                        as soon as possible on CPUs: authors-code with tf2 crops of 20 or 24 px
                        only, bf16, evaluation every pass, stops at 99%); see docs/results.md.
-                       Other recipes' runs go to
-                       runs/table1-<recipe> by default
+                       Other recipes' runs go to runs/table1-<recipe> by default
   --epochs N           epochs to train (an epoch is the recipe's schedule; default 10)
   --time-budget T      stop training after T (e.g. 30m, 2h); a checkpoint is kept
   --data DIR           data root (else $IIC_DATA, else ./data) holding mnist/ (IDX files),
@@ -177,6 +176,7 @@ std::string error_lines(const std::vector<Row>& rows) {
                     (long long)errors[e].first, 100.0 * double(errors[e].first) / double(total));
       s += b;
     }
+    if (errors.empty()) s += "  none;";
     s.back() = '\n';
   }
   return s;
