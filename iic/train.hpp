@@ -117,8 +117,8 @@ class Trainer {
 
   // One training step on a batch for a head; returns the per-sub-head losses.
   std::vector<double> step(const std::string& head, const eng::Tensor& x, const eng::Tensor& x_tf);
-  // Head-B accuracies on the eval set (subhead_loss left empty).
-  // Head B's sub-head accuracies; `confusions` gets each sub-head's class_confusion.
+  // Head B's sub-head accuracies on the eval set (subhead_loss left empty); `confusions` gets
+  // each sub-head's class_confusion.
   Evaluation evaluate(std::vector<std::vector<int64_t>>& confusions);
   // Called after each evaluation (tools print tables, write results as they go).
   std::function<void(const EpochRecord&)> on_epoch;
