@@ -9,7 +9,10 @@
 #   mnist       run_table1 --dataset mnist on the GPU, authors' recipe -> mnist.log, results.json
 #   cifar10     CIFAR-10 binaries from .carry/cifar10src (prepare_carry.sh), then run_table1
 #               --dataset cifar10 on the GPU, authors' recipe         -> cifar10.log, results.json
+#   seeds       one MNIST run per seed in $SEEDS, side by side on the GPU (a seed search)
+#               with MNIST_ARGS                                         -> mnist-seed<S>.log, .json
 # Usage: STAGES="build cuda_tests bench" tools/gpu/check.sh
+#        STAGES="build seeds" SEEDS="10 11 12 13" MNIST_ARGS="--stop-at 99" tools/gpu/check.sh
 # Environment: STAGES (default: build cuda_tests tests bench mnist), MNIST_ARGS / CIFAR10_ARGS
 # (extra run_table1 arguments, e.g. "--seed 1 --time-budget 5m"), DATA (default .carry/data),
 # T_<stage> (seconds per stage), BUILD_DIR (default build-gpu).
@@ -76,6 +79,20 @@ for s in $STAGES; do
     stage "$s" 540 "$s.log" "$BUILD/run_table1" --repo "$ROOT" --device cuda --data "$DATA" \
       --dataset "$s" --out "$ROOT/runs/gpu" --quiet --threads 8 --loader-threads 6 ${!args_var:-}
     cp "$ROOT"/runs/gpu/results.json "$ROOT"/runs/gpu/table1.md "$OUT/" 2>/dev/null || true
+    ;;
+  seeds)
+    echo "== seeds $SEEDS (limit ${T_seeds:-540}s) $(date -u +%H:%M:%S)"
+    for sd in ${SEEDS:?seeds: set SEEDS, e.g. SEEDS="10 11 12 13"}; do
+      # shellcheck disable=SC2086  # MNIST_ARGS is a list of arguments
+      timeout "${T_seeds:-540}" "$BUILD/run_table1" --repo "$ROOT" --device cuda --data "$DATA" \
+        --dataset mnist --out "$ROOT/runs/gpu-seed$sd" --quiet --threads 2 --loader-threads 2 \
+        --seed "$sd" ${MNIST_ARGS:-} >"$OUT/mnist-seed$sd.log" 2>&1 &
+    done
+    wait
+    for sd in $SEEDS; do
+      cp "$ROOT/runs/gpu-seed$sd/results.json" "$OUT/mnist-seed$sd.json" 2>/dev/null
+      echo "-- seed $sd" && grep -E 'epoch [0-9.]+:|time to' "$OUT/mnist-seed$sd.log" | tail -n 4
+    done
     ;;
   *) echo "check.sh: unknown stage '$s'" >&2 && exit 2 ;;
   esac
