@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "engine/allocator.hpp"
+
 namespace eng {
 
 Tensor make_parameter(const Shape& shape) {
@@ -34,6 +36,21 @@ const Tensor& find_named(const NamedTensors& list, const std::string& name) {
   for (const NamedTensor& nt : list)
     if (nt.name == name) return nt.tensor;
   throw Error(str("parameters: no tensor named '", name, "'"));
+}
+
+void assign_named(NamedTensors& params, const NamedTensors& saved, const std::string& source) {
+  for (NamedTensor& p : params) {
+    const NamedTensor* match = nullptr;
+    for (const NamedTensor& s : saved)
+      if (s.name == p.name) match = &s;
+    ENG_CHECK(match, "parameters", source, " has no tensor '", p.name, "'");
+    ENG_CHECK(match->tensor.shape() == p.tensor.shape(), "parameters", source, ": tensor ", p.name,
+              " has shape ", shape_str(match->tensor.shape()), ", the model expects ",
+              shape_str(p.tensor.shape()));
+    Tensor on_device = match->tensor.to(p.tensor.device());
+    device_copy(p.tensor.raw(), p.tensor.device(), on_device.raw(), on_device.device(),
+                p.tensor.storage_bytes());
+  }
 }
 
 }  // namespace eng

@@ -266,15 +266,7 @@ bool Trainer::load_checkpoint(Position& pos, std::vector<EpochRecord>& history) 
             " was made with training sets of ", sizes ? sizes->dump() : "",
             " images per head; this run has ", train_set_sizes_json().dump());
   eng::NamedTensors params = net_.parameters();
-  for (eng::NamedTensor& p : params) {
-    eng::Tensor saved = eng::find_named(ck.tensors, p.name);
-    ENG_CHECK(saved.shape() == p.tensor.shape(), "train", checkpoint_path(), ": tensor ", p.name,
-              " has shape ", eng::shape_str(saved.shape()), ", the model expects ",
-              eng::shape_str(p.tensor.shape()));
-    eng::Tensor on_device = saved.to(p.tensor.device());
-    eng::device_copy(p.tensor.raw(), p.tensor.device(), on_device.raw(), on_device.device(),
-                     p.tensor.storage_bytes());
-  }
+  eng::assign_named(params, ck.tensors, checkpoint_path());
   eng::NamedTensors adam_state;
   for (const eng::NamedTensor& t : ck.tensors)
     if (t.name.rfind("adam.", 0) == 0) adam_state.push_back(t);

@@ -1,0 +1,97 @@
+// twin_step — one IIC training step of our network on a case written by the PyTorch twin
+// (tools/pytorch/check_step.py), so that a whole step — forward of the originals x and of their
+// r transformed copies, every sub-head's IIC loss, backward through the trunk — can be compared
+// with PyTorch's, beyond what the per-op tests see.
+//
+//   twin_step --list-parameters --dataset mnist|cifar10    our parameter names and shapes, in
+//                                                          order, one "name d0xd1x..." per line
+//   twin_step --case CASE.safetensors --out RESULT.safetensors [--device cpu|cuda]
+//             [--precision fp32|bf16] [--identical-work]
+//
+// CASE: metadata "dataset" (the Table 1 network of that dataset: mnist ClusterNet6c, cifar10
+// ClusterNet5g with its Sobel step), "head" (head_a|head_b), "repeats", "lambda"; tensors "x"
+// [B, 1, H, W], "x_tf" [r*B, 1, H, W] (row d*B + i = copy d of image i) and every parameter
+// under our name. RESULT: "loss" [S] (each sub-head's IIC loss) and "grad.<name>" for every
+// parameter the step reaches: the gradient of the mean over sub-heads, as Trainer::step takes
+// it. No optimizer step (Adam has its own tests).
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "engine/checkpoint.hpp"
+#include "engine/error.hpp"
+#include "iic/cli.hpp"
+#include "iic/protocol.hpp"
+#include "iic/train.hpp"
+#include "ops/reduce.hpp"
+
+namespace {
+
+constexpr const char* kTool = "twin_step";
+
+std::unique_ptr<models::ClusterNet> make_net(const std::string& dataset) {
+  ENG_CHECK(dataset == "mnist" || dataset == "cifar10", kTool,
+            "dataset must be mnist or cifar10, got '", dataset, "'");
+  eng::Rng rng(0);  // the case's parameters replace this initialisation
+  return iic::make_network(iic::make_recipe("authors", dataset), rng);
+}
+
+std::string metadata(const eng::Checkpoint& c, const std::string& path, const std::string& key) {
+  auto it = c.metadata.find(key);
+  ENG_CHECK(it != c.metadata.end(), kTool, path, ": no metadata '", key, "'");
+  return it->second;
+}
+
+int list_parameters(const std::string& dataset) {
+  for (const eng::NamedTensor& p : make_net(dataset)->parameters()) {
+    std::string dims;
+    for (int64_t d : p.tensor.shape()) dims += (dims.empty() ? "" : "x") + std::to_string(d);
+    std::printf("%s %s\n", p.name.c_str(), dims.c_str());
+  }
+  return 0;
+}
+
+int step(const iic::Cli& cli) {
+  ENG_CHECK(cli.has("case") && cli.has("out"), kTool,
+            "usage: twin_step --case CASE.safetensors --out RESULT.safetensors [--device cpu|cuda] "
+            "[--precision fp32|bf16] [--identical-work] | --list-parameters --dataset D");
+  const std::string path = cli.get("case", "");
+  const eng::Device device = iic::choose_device(cli.get("device", "cpu"), kTool);
+  iic::choose_precision(cli.get("precision", ""), device, kTool);
+  const eng::Checkpoint c = eng::load_checkpoint(path);
+  std::unique_ptr<models::ClusterNet> net = make_net(metadata(c, path, "dataset"));
+  eng::NamedTensors params = net->parameters();
+  eng::assign_named(params, c.tensors, path);
+  net->to(device);
+
+  const std::string head = metadata(c, path, "head");
+  const int repeats = std::stoi(metadata(c, path, "repeats"));
+  const float lambda = std::stof(metadata(c, path, "lambda"));
+  eng::Tensor x = eng::find_named(c.tensors, "x").to(device);
+  eng::Tensor x_tf = eng::find_named(c.tensors, "x_tf").to(device);
+  eng::Tensor losses =
+      iic::subhead_losses(*net, head, x, x_tf, repeats, lambda, cli.flag("identical-work"));
+  eng::mean(losses).backward();
+
+  eng::NamedTensors out{{"loss", losses.to(eng::Device::CPU)}};
+  for (const eng::NamedTensor& p : net->parameters())
+    if (p.tensor.grad().defined()) out.push_back({"grad." + p.name, p.tensor.grad()});
+  eng::save_checkpoint(cli.get("out", ""), out, {{"device", std::string(eng::device_name(device))}});
+  std::printf("twin_step: %s, %s on %s: %zu gradients -> %s\n", path.c_str(), head.c_str(),
+              eng::device_name(device), out.size() - 1, cli.get("out", "").c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    iic::Cli cli(argc, argv, {"case", "out", "device", "precision", "dataset"},
+                 {"identical-work", "list-parameters"});
+    if (cli.flag("list-parameters")) return list_parameters(cli.get("dataset", ""));
+    return step(cli);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "twin_step: error: %s\n", e.what());
+    return 1;
+  }
+}
