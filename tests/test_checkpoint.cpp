@@ -231,3 +231,23 @@ BOOST_AUTO_TEST_CASE(bad_saves_are_reported_and_keep_the_old_file) {
   });
   BOOST_TEST(contains(e, "no/such/dir/x.safetensors: cannot create the temporary file"), e);
 }
+
+BOOST_AUTO_TEST_CASE(assign_named_copies_by_name_and_names_what_is_wrong) {
+  eng::Rng rng(5);
+  NamedTensors params = {{"a", eng::make_parameter({2, 3})}, {"b", eng::make_parameter({4})}};
+  // Saved in another order, with an extra tensor the model does not have.
+  NamedTensors saved = {{"extra", Tensor::full({1}, 9.0f)},
+                        {"b", testing::randn({4}, rng)},
+                        {"a", testing::randn({2, 3}, rng)}};
+  eng::assign_named(params, saved, "ck.safetensors");
+  BOOST_TEST(params[0].tensor.to_vector() == saved[2].tensor.to_vector());
+  BOOST_TEST(params[1].tensor.to_vector() == saved[1].tensor.to_vector());
+  BOOST_TEST(params[0].tensor.requires_grad());  // still the model's leaves
+
+  NamedTensors missing = {{"a", testing::randn({2, 3}, rng)}};
+  std::string e = testing::error_of([&] { eng::assign_named(params, missing, "ck.safetensors"); });
+  BOOST_TEST(contains(e, "ck.safetensors has no tensor 'b'"), e);
+  NamedTensors wrong = {{"a", testing::randn({3, 2}, rng)}, {"b", testing::randn({4}, rng)}};
+  e = testing::error_of([&] { eng::assign_named(params, wrong, "ck.safetensors"); });
+  BOOST_TEST(contains(e, "ck.safetensors: tensor a has shape [3, 2], the model expects [2, 3]"), e);
+}
