@@ -76,7 +76,8 @@ int step(const iic::Cli& cli) {
   eng::NamedTensors out{{"loss", losses.to(eng::Device::CPU)}};
   for (const eng::NamedTensor& p : net->parameters())
     if (p.tensor.grad().defined()) out.push_back({"grad." + p.name, p.tensor.grad()});
-  eng::save_checkpoint(cli.get("out", ""), out, {{"device", std::string(eng::device_name(device))}});
+  eng::save_checkpoint(cli.get("out", ""), out,
+                       {{"device", std::string(eng::device_name(device))}});
   std::printf("twin_step: %s, %s on %s: %zu gradients -> %s\n", path.c_str(), head.c_str(),
               eng::device_name(device), out.size() - 1, cli.get("out", "").c_str());
   return 0;
