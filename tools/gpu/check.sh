@@ -11,6 +11,8 @@
 #               --dataset cifar10 on the GPU, authors' recipe         -> cifar10.log, results.json
 #   seeds       one MNIST run per seed in $SEEDS, side by side on the GPU (a seed search)
 #               with MNIST_ARGS                                         -> mnist-seed<S>.log, .json
+#   twin        tools/pytorch/check_step.py --device cuda: one whole training step on the GPU
+#               against the PyTorch twin (float64 on the CPU)           -> twin.log
 # Usage: STAGES="build cuda_tests bench" tools/gpu/check.sh
 #        STAGES="build seeds" SEEDS="10 11 12 13" MNIST_ARGS="--stop-at 99" tools/gpu/check.sh
 # Environment: STAGES (default: build cuda_tests tests bench mnist), MNIST_ARGS / CIFAR10_ARGS
@@ -80,6 +82,8 @@ for s in $STAGES; do
       --dataset "$s" --out "$ROOT/runs/gpu" --quiet --threads 8 --loader-threads 6 ${!args_var:-}
     cp "$ROOT"/runs/gpu/results.json "$ROOT"/runs/gpu/table1.md "$OUT/" 2>/dev/null || true
     ;;
+  twin) stage twin 300 twin.log python3 tools/pytorch/check_step.py --binary "$BUILD/twin_step" \
+    --device cuda ;;
   seeds)
     echo "== seeds $SEEDS (limit ${T_seeds:-540}s) $(date -u +%H:%M:%S)"
     for sd in ${SEEDS:?seeds: set SEEDS, e.g. SEEDS="10 11 12 13"}; do

@@ -6,8 +6,9 @@
 //   twin_step --list-parameters --dataset mnist|cifar10    our parameter names and shapes, in
 //                                                          order, one "name d0xd1x..." per line
 //   twin_step --case CASE.safetensors --out RESULT.safetensors [--device cpu|cuda]
-//             [--precision fp32|bf16] [--identical-work]
+//             [--precision fp32|bf16] [--identical-work] [--tf32]
 //
+// On CUDA the step runs in plain float32 (TF32 off, for a parity check) unless --tf32.
 // CASE: metadata "dataset" (the Table 1 network of that dataset: mnist ClusterNet6c, cifar10
 // ClusterNet5g with its Sobel step), "head" (head_a|head_b), "repeats", "lambda"; tensors "x"
 // [B, 1, H, W], "x_tf" [r*B, 1, H, W] (row d*B + i = copy d of image i) and every parameter
@@ -24,6 +25,9 @@
 #include "iic/protocol.hpp"
 #include "iic/train.hpp"
 #include "ops/reduce.hpp"
+#ifdef ENG_HAVE_CUDA
+#include "engine/cuda_runtime.hpp"
+#endif
 
 namespace {
 
@@ -54,10 +58,13 @@ int list_parameters(const std::string& dataset) {
 int step(const iic::Cli& cli) {
   ENG_CHECK(cli.has("case") && cli.has("out"), kTool,
             "usage: twin_step --case CASE.safetensors --out RESULT.safetensors [--device cpu|cuda] "
-            "[--precision fp32|bf16] [--identical-work] | --list-parameters --dataset D");
+            "[--precision fp32|bf16] [--identical-work] [--tf32] | --list-parameters --dataset D");
   const std::string path = cli.get("case", "");
   const eng::Device device = iic::choose_device(cli.get("device", "cpu"), kTool);
   iic::choose_precision(cli.get("precision", ""), device, kTool);
+#ifdef ENG_HAVE_CUDA
+  if (device == eng::Device::CUDA && !cli.flag("tf32")) eng::cuda::set_tf32({false, false});
+#endif
   const eng::Checkpoint c = eng::load_checkpoint(path);
   std::unique_ptr<models::ClusterNet> net = make_net(metadata(c, path, "dataset"));
   eng::NamedTensors params = net->parameters();
@@ -88,7 +95,7 @@ int step(const iic::Cli& cli) {
 int main(int argc, char** argv) {
   try {
     iic::Cli cli(argc, argv, {"case", "out", "device", "precision", "dataset"},
-                 {"identical-work", "list-parameters"});
+                 {"identical-work", "list-parameters", "tf32"});
     if (cli.flag("list-parameters")) return list_parameters(cli.get("dataset", ""));
     return step(cli);
   } catch (const std::exception& e) {
