@@ -29,8 +29,6 @@ std::string where(const std::string& path) { return "checkpoint " + path; }
   throw Error(str(where(path), ": ", what, ": ", std::strerror(errno)));
 }
 
-const char* dtype_tag(DType t) { return t == DType::F32 ? "F32" : "BF16"; }
-
 // An open file descriptor, closed on scope exit.
 struct Fd {
   int fd = -1;
@@ -83,7 +81,7 @@ std::string header_json(const NamedTensors& tensors, const std::vector<Tensor>& 
     for (int64_t d : host[i].shape()) shape.push_back(d);
     uint64_t end = offset + host[i].storage_bytes();
     Json entry = Json::object();
-    entry.set("dtype", dtype_tag(host[i].dtype()));
+    entry.set("dtype", dtype_name(host[i].dtype()));
     entry.set("shape", shape);
     entry.set("data_offsets", Json(Json::Array{Json(offset), Json(end)}));
     header.set(tensors[i].name, entry);

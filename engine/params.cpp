@@ -44,6 +44,9 @@ void assign_named(NamedTensors& params, const NamedTensors& saved, const std::st
     for (const NamedTensor& s : saved)
       if (s.name == p.name) match = &s;
     ENG_CHECK(match, "parameters", source, " has no tensor '", p.name, "'");
+    ENG_CHECK(match->tensor.dtype() == p.tensor.dtype(), "parameters", source, ": tensor ", p.name,
+              " is ", dtype_name(match->tensor.dtype()), ", the model's is ",
+              dtype_name(p.tensor.dtype()));
     ENG_CHECK(match->tensor.shape() == p.tensor.shape(), "parameters", source, ": tensor ", p.name,
               " has shape ", shape_str(match->tensor.shape()), ", the model expects ",
               shape_str(p.tensor.shape()));

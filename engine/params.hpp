@@ -34,7 +34,7 @@ const Tensor& find_named(const NamedTensors& list, const std::string& name);
 
 // Copies each saved tensor (plain CPU, e.g. from a checkpoint) into the parameter of the same
 // name, on whatever device the parameter lives. Errors name `source`, the tensor and what is
-// wrong: a parameter missing from `saved`, or a shape other than the parameter's.
+// wrong: a parameter missing from `saved`, or a dtype or shape other than the parameter's.
 void assign_named(NamedTensors& params, const NamedTensors& saved, const std::string& source);
 
 }  // namespace eng

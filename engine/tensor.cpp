@@ -23,6 +23,7 @@ int64_t numel_of(const Shape& s) {
 const char* device_name(Device d) { return d == Device::CPU ? "cpu" : "cuda"; }
 
 size_t dtype_size(DType t) { return t == DType::F32 ? 4 : 2; }
+const char* dtype_name(DType t) { return t == DType::F32 ? "F32" : "BF16"; }
 
 Storage::Storage(size_t n, Device d) : bytes(n), device(d) { ptr = device_alloc(n, d); }
 Storage::~Storage() { device_free(ptr, bytes, device); }

@@ -29,6 +29,7 @@ enum class DType : uint8_t { F32, BF16 };
 enum class Device : uint8_t { CPU, CUDA };
 const char* device_name(Device d);  // "cpu" / "cuda"
 size_t dtype_size(DType t);
+const char* dtype_name(DType t);  // "F32" / "BF16" (the safetensors tags)
 
 // A block of memory on one device. Freed (returned to the device's caching allocator) when the
 // last tensor referring to it goes away.

@@ -250,4 +250,8 @@ BOOST_AUTO_TEST_CASE(assign_named_copies_by_name_and_names_what_is_wrong) {
   NamedTensors wrong = {{"a", testing::randn({3, 2}, rng)}, {"b", testing::randn({4}, rng)}};
   e = testing::error_of([&] { eng::assign_named(params, wrong, "ck.safetensors"); });
   BOOST_TEST(contains(e, "ck.safetensors: tensor a has shape [3, 2], the model expects [2, 3]"), e);
+  NamedTensors half = {{"a", Tensor::empty({2, 3}, eng::Device::CPU, eng::DType::BF16)},
+                       {"b", testing::randn({4}, rng)}};
+  e = testing::error_of([&] { eng::assign_named(params, half, "ck.safetensors"); });
+  BOOST_TEST(contains(e, "ck.safetensors: tensor a is BF16, the model's is F32"), e);
 }

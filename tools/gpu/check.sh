@@ -16,8 +16,9 @@
 # Usage: STAGES="build cuda_tests bench" tools/gpu/check.sh
 #        STAGES="build seeds" SEEDS="10 11 12 13" MNIST_ARGS="--stop-at 99" tools/gpu/check.sh
 # Environment: STAGES (default: build cuda_tests tests bench mnist), MNIST_ARGS / CIFAR10_ARGS
-# (extra run_table1 arguments, e.g. "--seed 1 --time-budget 5m"), DATA (default .carry/data),
-# T_<stage> (seconds per stage), BUILD_DIR (default build-gpu).
+# (extra run_table1 arguments, e.g. "--seed 1 --time-budget 5m"), SEEDS (stage seeds; each run
+# gets 2 threads and 2 loader threads), DATA (default .carry/data), T_<stage> (seconds per
+# stage), BUILD_DIR (default build-gpu).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -85,17 +86,23 @@ for s in $STAGES; do
   twin) stage twin 300 twin.log python3 tools/pytorch/check_step.py --binary "$BUILD/twin_step" \
     --device cuda ;;
   seeds)
-    echo "== seeds $SEEDS (limit ${T_seeds:-540}s) $(date -u +%H:%M:%S)"
-    for sd in ${SEEDS:?seeds: set SEEDS, e.g. SEEDS="10 11 12 13"}; do
+    seeds=${SEEDS:?check.sh: stage seeds needs SEEDS, the seeds separated by spaces}
+    echo "== seeds $seeds (limit ${T_seeds:-540}s) $(date -u +%H:%M:%S)"
+    pids=()
+    for sd in $seeds; do
       # shellcheck disable=SC2086  # MNIST_ARGS is a list of arguments
       timeout "${T_seeds:-540}" "$BUILD/run_table1" --repo "$ROOT" --device cuda --data "$DATA" \
         --dataset mnist --out "$ROOT/runs/gpu-seed$sd" --quiet --threads 2 --loader-threads 2 \
         --seed "$sd" ${MNIST_ARGS:-} >"$OUT/mnist-seed$sd.log" 2>&1 &
+      pids+=($!)
     done
-    wait
-    for sd in $SEEDS; do
+    i=0
+    for sd in $seeds; do
+      wait "${pids[$i]}"
+      echo "-- seed $sd: exit $? (124: stopped by the stage limit)"
+      i=$((i + 1))
       cp "$ROOT/runs/gpu-seed$sd/results.json" "$OUT/mnist-seed$sd.json" 2>/dev/null
-      echo "-- seed $sd" && grep -E 'epoch [0-9.]+:|time to' "$OUT/mnist-seed$sd.log" | tail -n 4
+      grep -E 'epoch [0-9.]+:|time to' "$OUT/mnist-seed$sd.log" | tail -n 4
     done
     ;;
   *) echo "check.sh: unknown stage '$s'" >&2 && exit 2 ;;

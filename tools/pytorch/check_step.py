@@ -7,16 +7,18 @@ ResNet shortcuts, pooling, heads, the pairing of x with its r copies, batch norm
 For each dataset (mnist: ClusterNet6c, cifar10: ClusterNet5g) and head, it initialises the twin
 with a seed (sub-head weights then scaled by --head-scale, default 10: with the authors' N(0,
 0.01) the sub-heads are near uniform and the loss is a near-cancelling sum close to 0, whose
-relative error says little), draws a batch of B images x in [0, 1] and r copies g(x) (x plus noise, clamped),
-writes both and the parameters (under our names, from `twin_step --list-parameters`) to a case
-file, runs `twin_step` on it, and compares with the twin run in float64 (the truth) and in
-float32 (to show float32's own distance from the truth):
-  loss: max relative error over sub-heads;
-  grad: max over parameters of |ours - truth| / |truth| (Frobenius norms).
-Each must be within max(--tolerance, --factor x PyTorch float32's own error) (defaults 1e-3 and
-4): float32 sums over a deep ResNet's batch norms leave PyTorch itself ~4e-3 from the truth on
-some ClusterNet5g gradients, while a wiring or op bug gives errors of order 1. Exit status 1 on
-a mismatch; one line per check.
+relative error says little), draws a batch of B images x in [0, 1] and r copies g(x) (x plus
+noise, clamped), writes both and the parameters (under our names, from `twin_step
+--list-parameters`) to a case file, runs `twin_step` on it, and compares with the twin run in
+float64 (the truth) and in float32 (to show float32's own distance from the truth):
+  loss: |ours - truth| / |truth| per sub-head;
+  grad: |ours - truth| / |truth| per parameter (Frobenius norms).
+Each sub-head's loss and each parameter's gradient must be within max(--tolerance, --factor x
+PyTorch float32's own error on that same quantity) (defaults 1e-3 and 10). Rounding grows as
+the gradient goes back through ClusterNet5g's 36 batch norms: PyTorch's float32 ends ~3e-3 from
+the truth on the first layers, ours 2-6x further (other summation orders), while a wiring or op
+bug gives errors of order 1 (see docs/results.md). Exit status 1 on a mismatch; one
+line per check, naming the quantity closest to its bound.
 
   /usr/bin/python3 tools/pytorch/check_step.py [--binary build/twin_step] [--device cpu]
       [--dataset mnist,cifar10] [--head head_a,head_b] [--batch 16] [--repeats 3] [--seed 0]
@@ -131,31 +133,32 @@ def check_case(args, dataset, head, tmp):
     loss32, grad32 = twin_step(net32, x, x_tf, head, args.repeats)
 
     ok = True
-    loss_err = max(abs(float(a) - b) / abs(b) for a, b in zip(got["loss"], loss64))
-    torch_loss_err = max(abs(float(a) - b) / abs(b) for a, b in zip(loss32, loss64))
-    worst, worst_name, torch_worst, reached = 0.0, "", 0.0, 0
+    if len(got["loss"]) != len(loss64):
+        print(f"FAIL {dataset} {head}: {len(got['loss'])} sub-head losses, the twin has "
+              f"{len(loss64)}")
+        return False
+    # Each loss and each parameter's gradient against its own bound.
+    checks = {"loss": [(f"sub-head {j}", rel(got["loss"][j], loss64[j]), rel(loss32[j], loss64[j]))
+                       for j in range(len(loss64))], "grad": []}
     for (ours, _), g64, g32 in zip(names, grad64, grad32):
         key = "grad." + ours
         if (g64 is None) != (key not in got):
             print(f"FAIL {dataset} {head}: {ours} has a gradient on "
                   f"{'our side only' if g64 is None else 'the twin side only'}")
             ok = False
-            continue
-        if g64 is None:
-            continue
-        reached += 1
-        e = rel(got[key], g64)
-        if e > worst:
-            worst, worst_name = e, ours
-        torch_worst = max(torch_worst, rel(g32, g64))
-    for what, err, torch_err, where in (("loss", loss_err, torch_loss_err, ""),
-                                        ("grad", worst, torch_worst, f" (worst: {worst_name})")):
-        bound = max(args.tolerance, args.factor * torch_err)
-        good = err <= bound
-        ok &= good
-        print(f"{'ok  ' if good else 'FAIL'} {dataset} {head} {what}: relative error {err:.1e}"
-              f"{where}, PyTorch float32 {torch_err:.1e}, bound {bound:.1e}"
-              + (f"; {reached} parameters reached" if what == "grad" else ""))
+        elif g64 is not None:
+            checks["grad"].append((ours, rel(got[key], g64), rel(g32, g64)))
+    for what, rows in checks.items():
+        bound = lambda t: max(args.tolerance, args.factor * t)  # noqa: E731
+        failed = [r for r in rows if r[1] > bound(r[2])]
+        for name, err, torch_err in rows if args.verbose else []:
+            print(f"     {dataset} {head} {name}: {err:.1e} (PyTorch float32 {torch_err:.1e})")
+        name, err, torch_err = max(rows, key=lambda r: r[1] / bound(r[2]))
+        ok &= not failed
+        print(f"{'ok  ' if not failed else 'FAIL'} {dataset} {head} {what}: "
+              f"{len(rows) - len(failed)} of {len(rows)} within bound; closest to its bound: "
+              f"{name}, relative error {err:.1e}, PyTorch float32 {torch_err:.1e}, "
+              f"bound {bound(torch_err):.1e}")
     return ok
 
 
@@ -169,8 +172,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tolerance", type=float, default=1e-3)
-    ap.add_argument("--factor", type=float, default=4.0)
+    ap.add_argument("--factor", type=float, default=10.0)
     ap.add_argument("--head-scale", type=float, default=10.0)
+    ap.add_argument("--verbose", action="store_true", help="one line per loss and gradient")
     ap.add_argument("--identical-work", action="store_true",
                     help="ours passes the originals r times too (default: once, outputs repeated)")
     args = ap.parse_args()

@@ -1,14 +1,17 @@
-// dump_views — what the network sees: the tf1, tf2 or tf3 views of a dataset's images, as
-// the trainer makes them, written to a safetensors file (for comparing the augmentation with
-// torchvision's, tools/pytorch/check_augment.py, or for looking at them).
+// dump_views — what the network sees: the tf1, tf2 or tf3 views of a dataset's images, made by
+// the transforms the trainer uses for a recipe, written to a safetensors file (for comparing
+// the augmentation with torchvision's, tools/pytorch/check_augment.py, or for looking at them).
 //
-//   dump_views --dataset mnist|cifar10 [--data DIR] --transform tf1|tf2|tf3 --out FILE
-//              [--first I] [--count N] [--draws D] [--seed S]
+//   dump_views --dataset mnist|cifar10 [--recipe authors|authors-code|fast] [--data DIR]
+//              --transform tf1|tf2|tf3 --out FILE [--first I] [--count N] [--draws D] [--seed S]
 //
-// FILE: "views" [D*N, C, H, W] float32, row d*N + i = draw d of image first + i (tf3 has one
-// draw; tf1/tf2 draws use the trainer's per-sample streams, sample_rng(seed, 0, image, draw));
-// "labels" [N] as floats; metadata dataset, transform, first, count, draws, seed. Images come
-// from the data root as training reads them (train then test).
+// FILE: "views" [D*N, C, H, W] float32, row d*N + i = draw d of image first + i; "labels" [N] as
+// floats; metadata dataset, recipe, transform, first, count, draws, seed. Images come from the
+// data root as training reads them (train then test). Random streams are the loader's
+// (data/loader.hpp) for an unshuffled run, order position = image: tf2 draw d is copy d + 1 of
+// pass 0, sample_rng(seed, 0, image, d + 1) (for d < r, the views of a training batch); tf1
+// draw d is the tf1 of pass d, sample_rng(seed, d, image, 0). tf3 has one draw.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -20,6 +23,7 @@
 #include "engine/checkpoint.hpp"
 #include "engine/error.hpp"
 #include "iic/cli.hpp"
+#include "iic/protocol.hpp"
 
 namespace {
 
@@ -27,11 +31,12 @@ constexpr const char* kTool = "dump_views";
 
 int run(int argc, char** argv) {
   iic::Cli cli(argc, argv,
-               {"dataset", "data", "transform", "out", "first", "count", "draws", "seed"}, {});
+               {"dataset", "recipe", "data", "transform", "out", "first", "count", "draws", "seed"},
+               {});
   const std::string dataset = cli.get("dataset", ""), which = cli.get("transform", "");
   ENG_CHECK(cli.has("out"), kTool,
-            "usage: dump_views --dataset mnist|cifar10 [--data DIR] --transform tf1|tf2|tf3 "
-            "--out FILE [--first I] [--count N] [--draws D] [--seed S]");
+            "usage: dump_views --dataset mnist|cifar10 [--recipe R] [--data DIR] --transform "
+            "tf1|tf2|tf3 --out FILE [--first I] [--count N] [--draws D] [--seed S]");
   ENG_CHECK(dataset == "mnist" || dataset == "cifar10", kTool,
             "--dataset must be mnist or cifar10, got '", dataset, "'");
   ENG_CHECK(which == "tf1" || which == "tf2" || which == "tf3", kTool,
@@ -40,8 +45,10 @@ int run(int argc, char** argv) {
   const eng::data::Dataset data =
       dataset == "mnist" ? eng::data::load_mnist_train_test(root)
                          : eng::data::load_cifar10(root, eng::data::CifarSplit::TrainTest);
+  const std::string recipe_name = cli.get("recipe", "authors");
+  const iic::Recipe recipe = iic::make_recipe(recipe_name, dataset);
   const eng::data::TransformSet tfs =
-      dataset == "mnist" ? eng::data::mnist_transforms({})
+      dataset == "mnist" ? eng::data::mnist_transforms(recipe.mnist)
                          : eng::data::sobel_transforms(eng::data::cifar_sobel_pipeline());
   const int64_t first = cli.get_int("first", 0), count = cli.get_int("count", 1000);
   const int draws = which == "tf3" ? 1 : static_cast<int>(cli.get_int("draws", 1));
@@ -57,15 +64,20 @@ int run(int argc, char** argv) {
   for (int d = 0; d < draws; ++d)
     for (int64_t i = 0; i < count; ++i) {
       const int64_t k = first + i;
-      eng::Rng rng = eng::data::sample_rng(seed, 0, k, d);
+      eng::Rng rng = which == "tf1" ? eng::data::sample_rng(seed, d, k, 0)
+                                    : eng::data::sample_rng(seed, 0, k, d + 1);
       const eng::data::Image img =
           tf(eng::data::image_from_u8(data.image(k), data.channels(), data.height(), data.width()),
              rng);
+      ENG_CHECK(img.c == tfs.out_c && img.h == tfs.out_h && img.w == tfs.out_w, kTool, which,
+                " returned a ", img.c, "x", img.h, "x", img.w, " view, expected ", tfs.out_c, "x",
+                tfs.out_h, "x", tfs.out_w);
       std::copy(img.px.begin(), img.px.end(), views.data() + (d * count + i) * view);
       if (d == 0) labels.data()[i] = data.has_labels() ? static_cast<float>(data.labels()[k]) : -1;
     }
   eng::save_checkpoint(cli.get("out", ""), {{"views", views}, {"labels", labels}},
                        {{"dataset", dataset},
+                        {"recipe", recipe_name},
                         {"transform", which},
                         {"first", std::to_string(first)},
                         {"count", std::to_string(count)},

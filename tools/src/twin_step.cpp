@@ -16,6 +16,7 @@
 // parameter the step reaches: the gradient of the mean over sub-heads, as Trainer::step takes
 // it. No optimizer step (Adam has its own tests).
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,16 @@ std::string metadata(const eng::Checkpoint& c, const std::string& path, const st
   return it->second;
 }
 
+// A metadata value that must be a number, all of it, and positive.
+double positive_number(const eng::Checkpoint& c, const std::string& path, const std::string& key) {
+  const std::string text = metadata(c, path, key);
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  ENG_CHECK(!text.empty() && *end == '\0' && v > 0, kTool, path, ": metadata '", key, "' = '", text,
+            "' is not a positive number");
+  return v;
+}
+
 int list_parameters(const std::string& dataset) {
   for (const eng::NamedTensor& p : make_net(dataset)->parameters()) {
     std::string dims;
@@ -72,12 +83,16 @@ int step(const iic::Cli& cli) {
   net->to(device);
 
   const std::string head = metadata(c, path, "head");
-  const int repeats = std::stoi(metadata(c, path, "repeats"));
-  const float lambda = std::stof(metadata(c, path, "lambda"));
+  const double repeats = positive_number(c, path, "repeats");
+  ENG_CHECK(repeats == static_cast<int>(repeats), kTool, path, ": metadata 'repeats' = ", repeats,
+            " is not a whole number");
+  const float lambda = static_cast<float>(positive_number(c, path, "lambda"));
   eng::Tensor x = eng::find_named(c.tensors, "x").to(device);
   eng::Tensor x_tf = eng::find_named(c.tensors, "x_tf").to(device);
-  eng::Tensor losses =
-      iic::subhead_losses(*net, head, x, x_tf, repeats, lambda, cli.flag("identical-work"));
+  ENG_CHECK(x.dtype() == eng::DType::F32 && x_tf.dtype() == eng::DType::F32, kTool, path,
+            ": x and x_tf must be F32 (the network checks their shapes)");
+  eng::Tensor losses = iic::subhead_losses(*net, head, x, x_tf, static_cast<int>(repeats), lambda,
+                                           cli.flag("identical-work"));
   eng::mean(losses).backward();
 
   eng::NamedTensors out{{"loss", losses.to(eng::Device::CPU)}};
