@@ -158,4 +158,13 @@ std::string describe_cpu(int threads) {
                   ", ", threads, threads == 1 ? " thread" : " threads");
 }
 
+int run_tool(const char* tool, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "\n%s: error: %s\n", tool, e.what());
+    return 1;
+  }
+}
+
 }  // namespace iic

@@ -2,6 +2,7 @@
 // `--flag` switches declared up front (unknown or malformed arguments are errors that list the
 // known ones), durations like 90s / 30m / 1h30m, machine descriptions for reports.
 #pragma once
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -41,5 +42,9 @@ eng::Device choose_device(const std::string& wanted, const char* tool);
 eng::Precision choose_precision(const std::string& wanted, eng::Device device, const char* tool);
 // "2-core AMD EPYC (AVX-512)" style description of this CPU and the threads used.
 std::string describe_cpu(int threads);
+
+// A tool's main(): returns body(); an exception becomes "\n<tool>: error: <what>" on stderr (the
+// newline ends a progress line the error interrupted) and exit status 1.
+int run_tool(const char* tool, const std::function<int()>& body);
 
 }  // namespace iic

@@ -91,10 +91,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "dump_views: error: %s\n", e.what());
-    return 1;
-  }
+  return iic::run_tool("dump_views", [&] { return run(argc, argv); });
 }

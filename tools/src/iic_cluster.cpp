@@ -457,10 +457,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "\niic_cluster: error: %s\n", e.what());
-    return 1;
-  }
+  return iic::run_tool("iic_cluster", [&] { return run(argc, argv); });
 }

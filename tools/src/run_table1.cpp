@@ -395,10 +395,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "\nrun_table1: error: %s\n", e.what());
-    return 1;
-  }
+  return iic::run_tool("run_table1", [&] { return run(argc, argv); });
 }

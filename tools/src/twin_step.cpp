@@ -108,13 +108,9 @@ int step(const iic::Cli& cli) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
+  return iic::run_tool(kTool, [&] {
     iic::Cli cli(argc, argv, {"case", "out", "device", "precision", "dataset"},
                  {"identical-work", "list-parameters", "tf32"});
-    if (cli.flag("list-parameters")) return list_parameters(cli.get("dataset", ""));
-    return step(cli);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "twin_step: error: %s\n", e.what());
-    return 1;
-  }
+    return cli.flag("list-parameters") ? list_parameters(cli.get("dataset", "")) : step(cli);
+  });
 }
