@@ -1,6 +1,7 @@
 // protocol.cpp — the authors' Table 1 settings (paper/protocol.md).
 #include "iic/protocol.hpp"
 
+#include "data/augment_sobel.hpp"
 #include "engine/error.hpp"
 #include "models/clusternet5g.hpp"
 #include "models/clusternet6c.hpp"
@@ -92,6 +93,12 @@ std::unique_ptr<models::ClusterNet> make_network(const Recipe& r, eng::Rng& rng,
   c.sobel = sobel, c.input_size = r.input_size, c.k_a = r.k_a, c.k_b = r.k_b;
   c.subheads = r.subheads;
   return std::make_unique<models::ClusterNet5g>(c, rng);
+}
+
+eng::data::TransformSet make_transforms(const Recipe& r) {
+  using namespace eng::data;
+  if (r.dataset == "mnist") return mnist_transforms(r.mnist);
+  return sobel_transforms(r.dataset == "stl10" ? stl10_sobel_pipeline() : cifar_sobel_pipeline());
 }
 
 }  // namespace iic

@@ -52,5 +52,8 @@ Recipe make_recipe(const std::string& name, const std::string& dataset);
 // Greyscale input; `sobel` (ClusterNet5g only): the network applies the Sobel step itself, as
 // in Table 1; false feeds the greyscale image to the trunk directly.
 std::unique_ptr<models::ClusterNet> make_network(const Recipe& r, eng::Rng& rng, bool sobel = true);
+// The recipe's tf1/tf2/tf3: MNIST's greyscale pipeline with the recipe's MnistAugment, else the
+// Sobel pipeline (STL-10's 64-pixel crops, CIFAR's 20-pixel ones), greyscale out.
+eng::data::TransformSet make_transforms(const Recipe& r);
 
 }  // namespace iic

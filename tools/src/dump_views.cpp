@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <string>
 
-#include "data/augment_sobel.hpp"
 #include "data/cifar.hpp"
 #include "data/download.hpp"
 #include "data/loader.hpp"
@@ -47,9 +46,7 @@ int run(int argc, char** argv) {
                          : eng::data::load_cifar10(root, eng::data::CifarSplit::TrainTest);
   const std::string recipe_name = cli.get("recipe", "authors");
   const iic::Recipe recipe = iic::make_recipe(recipe_name, dataset);
-  const eng::data::TransformSet tfs =
-      dataset == "mnist" ? eng::data::mnist_transforms(recipe.mnist)
-                         : eng::data::sobel_transforms(eng::data::cifar_sobel_pipeline());
+  const eng::data::TransformSet tfs = iic::make_transforms(recipe);
   const int64_t first = cli.get_int("first", 0), count = cli.get_int("count", 1000);
   const int draws = which == "tf3" ? 1 : static_cast<int>(cli.get_int("draws", 1));
   const uint64_t seed = static_cast<uint64_t>(cli.get_int("seed", 0));

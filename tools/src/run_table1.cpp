@@ -14,7 +14,6 @@
 #include <iostream>
 #include <memory>
 
-#include "data/augment_sobel.hpp"
 #include "data/cifar.hpp"
 #include "data/mnist.hpp"
 #include "data/stl10.hpp"
@@ -232,7 +231,7 @@ RowSetup setup_row(const iic::Recipe& r, const eng::data::DataRoot& root, eng::R
   RowSetup s;
   if (r.dataset == "mnist") {
     s.data = load_mnist_train_test(root);
-    s.transforms = mnist_transforms(r.mnist);
+    s.transforms = iic::make_transforms(r);
     s.net = iic::make_network(r, init_rng);
     return s;
   }
@@ -245,8 +244,7 @@ RowSetup setup_row(const iic::Recipe& r, const eng::data::DataRoot& root, eng::R
     s.data = load_stl10(root, stl10_head_b_splits());
     s.head_a = load_stl10(root, stl10_head_a_splits());
   }
-  s.transforms =
-      sobel_transforms(r.dataset == "stl10" ? stl10_sobel_pipeline() : cifar_sobel_pipeline());
+  s.transforms = iic::make_transforms(r);
   s.net = iic::make_network(r, init_rng);  // greyscale in, Sobel inside the network
   return s;
 }
