@@ -5,7 +5,11 @@
 // of each direction, the algorithm with its workspace size and math type. Algorithms come from
 // cudnnFind*Algorithm (timed runs, like PyTorch's cudnn.benchmark): the fastest DETERMINISTIC
 // one whose workspace is at most kMaxWorkspace (the fastest of any kind only if cuDNN offers no
-// deterministic one), so repeated runs give the same bits. TF32: the descriptor's math type is
+// deterministic one), so repeated runs give the same bits. Never the FFT or Winograd algorithms:
+// on ClusterNet6c's 5x5 convolutions of MNIST they put the whole training step 1e-3 (loss) to
+// 4e-2 (first-layer gradients) off a float64 twin, against ~1e-5 with the GEMM-family ones and
+// float32 PyTorch's ~1e-6 (tools/pytorch/check_step.py --device cuda, H100, 2026-11-23), and
+// which one wins the timing changes from run to run. TF32: the descriptor's math type is
 // CUDNN_TENSOR_OP_MATH when tf32() is on, else CUDNN_FMA_MATH (plain float32 FMA), as PyTorch.
 // Each direction has its own convolution descriptor so each keeps the math type its algorithm
 // was timed with. Workspace: eng::cuda::workspace(), one cached growing buffer.
@@ -55,6 +59,24 @@ struct Choice {
   size_t bytes = 0;
 };
 
+// FFT and Winograd algorithms: exact in exact arithmetic, too inexact in float32 (file comment).
+bool transform_based(cudnnConvolutionFwdAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_FWD_ALGO_FFT || a == CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
+}
+bool transform_based(cudnnConvolutionBwdDataAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT ||
+         a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD ||
+         a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED;
+}
+bool transform_based(cudnnConvolutionBwdFilterAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT ||
+         a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED;
+}
+
 // The fastest usable result of cuDNN's timed search (sorted fastest first), preferring
 // deterministic algorithms; null when there is none. The three perf structs share these fields.
 template <class Perf>
@@ -63,6 +85,7 @@ const Perf* choose(const std::vector<Perf>& perfs, int returned, bool tf32) {
   for (int i = 0; i < returned; ++i) {
     const Perf& r = perfs[i];
     if (r.status != CUDNN_STATUS_SUCCESS || r.memory > kMaxWorkspace) continue;
+    if (transform_based(r.algo)) continue;
     if (!tf32 && r.mathType != CUDNN_FMA_MATH) continue;  // never TF32 when it is off
     if (r.determinism == CUDNN_DETERMINISTIC) return &r;
     if (!fallback) fallback = &r;

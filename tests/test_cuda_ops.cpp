@@ -18,6 +18,7 @@
 #define BOOST_TEST_MODULE cuda_ops
 #define BOOST_TEST_NO_MAIN
 #include <algorithm>
+#include <cmath>
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
 #include <string>
@@ -245,6 +246,26 @@ BOOST_AUTO_TEST_CASE(pool_parity) {
           return c.max ? eng::max_pool2d(t[0], c.p) : eng::avg_pool2d(t[0], c.p);
         },
         {randn(c.x, s++)}, kGemm, kGemm);
+}
+
+// Ties, as after conv-BN-ReLU on MNIST's constant background (many equal maxima per window):
+// the gradient must go to the first maximum of each window only, as on the CPU and in PyTorch,
+// never be shared among (or copied to) the tied cells.
+BOOST_AUTO_TEST_CASE(max_pool_ties_parity) {
+  const std::vector<std::pair<const char*, eng::Pool2dParams>> cases = {
+      {"k2_s2", eng::Pool2dParams::square(2, 2)},
+      {"k3_s2_p1", eng::Pool2dParams::square(3, 2, 1)},
+      {"k3_s1", eng::Pool2dParams::square(3, 1)}};
+  uint64_t s = 80;
+  for (const auto& [name, p] : cases) {
+    // Values in {0, 1, 2}: most windows hold several equal maxima.
+    std::vector<float> v = uniform({2, 3, 8, 8}, s++, 0.0f, 3.0f).to_vector();
+    for (float& e : v) e = std::floor(e);
+    check_parity(
+        std::string("max_pool ties ") + name,
+        [p = p](const std::vector<Tensor>& t) { return eng::max_pool2d(t[0], p); },
+        {Tensor::from_vector({2, 3, 8, 8}, v)}, kExact, kExact);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(linear_parity) {

@@ -15,7 +15,7 @@
 #               against the PyTorch twin (float64 on the CPU)           -> twin.log
 # Usage: STAGES="build cuda_tests bench" tools/gpu/check.sh
 #        STAGES="build seeds" SEEDS="10 11 12 13" MNIST_ARGS="--stop-at 99" tools/gpu/check.sh
-# Environment: STAGES (default: build cuda_tests tests bench mnist), MNIST_ARGS / CIFAR10_ARGS
+# Environment: STAGES (default: build cuda_tests twin tests bench mnist), MNIST_ARGS / CIFAR10_ARGS
 # (extra run_table1 arguments, e.g. "--seed 1 --time-budget 5m"), SEEDS (stage seeds; each run
 # gets 2 threads and 2 loader threads), DATA (default .carry/data), T_<stage> (seconds per
 # stage), BUILD_DIR (default build-gpu).
@@ -25,7 +25,7 @@ ROOT=$PWD
 OUT=${OUT:-$ROOT/out/gpu}
 BUILD=${BUILD_DIR:-$ROOT/build-gpu}
 DATA=${DATA:-$ROOT/.carry/data}
-STAGES=${STAGES:-build cuda_tests tests bench mnist}
+STAGES=${STAGES:-build cuda_tests twin tests bench mnist}
 mkdir -p "$OUT"
 
 source "$ROOT/tools/gpu/cudnn.sh"
