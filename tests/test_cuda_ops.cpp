@@ -18,8 +18,8 @@
 #define BOOST_TEST_MODULE cuda_ops
 #define BOOST_TEST_NO_MAIN
 #include <algorithm>
-#include <cmath>
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
