@@ -6,10 +6,10 @@
 // cudnnFind*Algorithm (timed runs, like PyTorch's cudnn.benchmark): the fastest DETERMINISTIC
 // one whose workspace is at most kMaxWorkspace (the fastest of any kind only if cuDNN offers no
 // deterministic one), so repeated runs give the same bits. Never the FFT or Winograd algorithms:
-// on ClusterNet6c's 5x5 convolutions of MNIST they put the whole training step 1e-3 (loss) to
-// 4e-2 (first-layer gradients) off a float64 twin, against ~1e-5 with the GEMM-family ones and
-// float32 PyTorch's ~1e-6 (tools/pytorch/check_step.py --device cuda, H100, 2026-11-23), and
-// which one wins the timing changes from run to run. TF32: the descriptor's math type is
+// with them ClusterNet6c's whole training step (5x5 convolutions, tools/pytorch/check_step.py
+// --device cuda, H100, 2026-11-23) was up to 6e-3 (losses) and 4e-2 (first-layer gradients) off
+// a float64 twin, against at most 2e-4 and 3e-5 without them and float32 PyTorch's 7e-7..2e-5,
+// and by different amounts from one process to the next. TF32: the descriptor's math type is
 // CUDNN_TENSOR_OP_MATH when tf32() is on, else CUDNN_FMA_MATH (plain float32 FMA), as PyTorch.
 // Each direction has its own convolution descriptor so each keeps the math type its algorithm
 // was timed with. Workspace: eng::cuda::workspace(), one cached growing buffer.
@@ -74,6 +74,7 @@ bool transform_based(cudnnConvolutionBwdDataAlgo_t a) {
 bool transform_based(cudnnConvolutionBwdFilterAlgo_t a) {
   return a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT ||
          a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD ||
          a == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED;
 }
 

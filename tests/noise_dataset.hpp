@@ -1,5 +1,5 @@
-// noise_dataset.hpp — the loader tests' dataset (test_loader, test_cuda_ops): n 1x28x28 images,
-// image i random noise seeded by i, label i % 10.
+// noise_dataset.hpp — the loader tests' dataset (test_loader, test_cuda_pipeline): n 1x28x28
+// images, image i random noise seeded by i, label i % 10.
 #pragma once
 #include <cstdint>
 #include <vector>

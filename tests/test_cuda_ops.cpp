@@ -1,124 +1,20 @@
 // test_cuda_ops.cpp — every op of the engine on CUDA against the CPU reference kernels, forward
 // and backward, on random awkward shapes (batch 1, 3x3 maps, channel counts like 3, 5, 17,
-// stride 2, padding, dilation, broadcasting); a ClusterNet6c-like network with the IIC loss end
-// to end (loss and every parameter gradient); determinism of repeated CUDA runs; the TF32 mode;
-// device-mismatch errors; the copy stream and page-locked staging, and the batch loader on CUDA
-// (the CPU loader's bits). Without a GPU, or in a build without CUDA, it prints "SKIPPED: ..." and
-// exits with 77, which ctest reports as skipped (never as passed).
-//
-// Parity runs with TF32 off (plain float32 on both sides). The CPU reference sums in double or in
-// another order than cuDNN/cuBLAS, so results differ by float32 rounding: every comparison is
-// |gpu - cpu| <= tol * (|cpu| + max|cpu|), i.e. relative to the tensor's own scale, with
-//   kExact 1e-5  element-wise, shape, reduction and softmax ops (a few ulps);
-//   kGemm  1e-4  conv/linear/matmul/pool (sums of up to ~5000 products);
-//   kNorm  1e-3  batch norm gradients and the whole network (cancellation in
-//                dx = g*inv_std*(dy - mean(dy) - xhat*mean(dy*xhat)), compounded through layers).
-// A wrong kernel gives errors of the order of the values themselves, far above these. TF32 on
-// (10-bit mantissa) is checked with 1e-2.
+// stride 2, padding, dilation, broadcasting; max pooling with tied maxima); determinism of
+// repeated CUDA runs; the TF32 mode; device-mismatch errors. Tolerances: tests/cuda_parity.hpp.
+// Without a GPU, or in a build without CUDA, it prints "SKIPPED: ..." and exits with 77, which
+// ctest reports as skipped (never as passed).
 #define BOOST_TEST_MODULE cuda_ops
 #define BOOST_TEST_NO_MAIN
-#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
-#include <cstdio>
 #include <string>
 #include <vector>
 
-#include "data/loader.hpp"
-#include "engine/allocator.hpp"
-#include "engine/params.hpp"
-#include "ops/ops.hpp"
-#include "tests/noise_dataset.hpp"
-#include "tests/testing.hpp"
-#ifdef ENG_HAVE_CUDA
-#include "engine/cuda_runtime.hpp"
-#endif
+#include "tests/cuda_parity.hpp"
 
 #ifdef ENG_HAVE_CUDA
-using eng::Device;
-using eng::Shape;
-using eng::Tensor;
-using testing::Fn;
-
-namespace {
-
-constexpr double kExact = 1e-5, kGemm = 1e-4, kNorm = 1e-3, kTf32 = 1e-2;
-
-// TF32 set for a scope.
-struct Tf32Guard {
-  explicit Tf32Guard(bool on) : previous(eng::cuda::tf32()) { eng::cuda::set_tf32({on, on}); }
-  ~Tf32Guard() { eng::cuda::set_tf32(previous); }
-  eng::cuda::Tf32 previous;
-};
-
-// |gpu - cpu| <= tol * (|cpu| + max|cpu|) elementwise (see the file comment).
-void check_scaled(const Tensor& gpu, const Tensor& cpu, double tol, const std::string& what) {
-  BOOST_REQUIRE_MESSAGE(gpu.defined() && cpu.defined(), what << ": undefined result");
-  BOOST_CHECK_MESSAGE(gpu.device() == Device::CUDA, what << ": result is on " << gpu.describe());
-  testing::check_close(gpu, cpu, tol, tol * testing::max_abs(cpu) + 1e-30, what);
-}
-
-void check_bitwise(const Tensor& a, const Tensor& b, const std::string& what) {
-  BOOST_CHECK_MESSAGE(a.to_vector() == b.to_vector(), what << ": repeated CUDA run differs");
-}
-
-struct Run {
-  Tensor out;
-  std::vector<Tensor> grads;  // per input, undefined where not asked
-};
-
-// f on copies of `inputs` on `device` (those with wants_grad[k] require grad), then backward
-// with the cotangent `seed` (created from the CPU output's shape when undefined).
-Run run_on(Device device, const Fn& f, const std::vector<Tensor>& inputs,
-           const std::vector<bool>& wants_grad, Tensor& seed) {
-  eng::CpuBackendGuard ref(eng::CpuBackend::Reference);
-  std::vector<Tensor> in;
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    Tensor t;  // an undefined input (an absent bias) stays undefined
-    if (inputs[k].defined()) t = device == Device::CPU ? inputs[k].clone() : inputs[k].to(device);
-    if (t.defined() && wants_grad[k]) t.set_requires_grad(true);
-    in.push_back(t);
-  }
-  Run r;
-  r.out = f(in);
-  if (!seed.defined()) {
-    eng::Rng rng(77, 3);
-    seed = testing::randn(r.out.shape(), rng);
-  }
-  if (r.out.requires_grad()) eng::run_backward(r.out, seed.to(device));
-  for (size_t k = 0; k < in.size(); ++k)
-    r.grads.push_back(in[k].defined() && wants_grad[k] ? in[k].grad() : Tensor());
-  return r;
-}
-
-// f on the CPU (reference kernels) and on CUDA from the same inputs and cotangent: the output
-// within `tol`, every gradient within `grad_tol`. wants_grad: per input (default: all defined).
-void check_parity(const std::string& what, const Fn& f, const std::vector<Tensor>& inputs,
-                  double tol, double grad_tol, std::vector<bool> wants_grad = {}) {
-  Tf32Guard fp32(false);
-  if (wants_grad.empty()) wants_grad.assign(inputs.size(), true);
-  Tensor seed;
-  Run cpu = run_on(Device::CPU, f, inputs, wants_grad, seed);
-  Run gpu = run_on(Device::CUDA, f, inputs, wants_grad, seed);
-  check_scaled(gpu.out, cpu.out, tol, what + " forward");
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    if (!wants_grad[k] || !inputs[k].defined()) continue;
-    BOOST_REQUIRE_MESSAGE(cpu.grads[k].defined() && gpu.grads[k].defined(),
-                          what << ": input " << k << " received no gradient");
-    check_scaled(gpu.grads[k], cpu.grads[k], grad_tol, what + " d/d input" + std::to_string(k));
-  }
-}
-
-Tensor randn(const Shape& s, uint64_t stream, float scale = 1.0f) {
-  eng::Rng rng(2024, stream);
-  return testing::randn(s, rng, scale);
-}
-Tensor uniform(const Shape& s, uint64_t stream, float lo, float hi) {
-  eng::Rng rng(2024, stream);
-  return testing::uniform(s, rng, lo, hi);
-}
-
-}  // namespace
+using namespace cuda_parity;
 
 BOOST_AUTO_TEST_CASE(tf32_defaults_are_pytorchs) {
   BOOST_TEST(eng::cuda::tf32().conv);
@@ -403,75 +299,6 @@ BOOST_AUTO_TEST_CASE(shape_ops_parity) {
       {randn({3, 7, 2}, 197)}, kExact, kExact);
 }
 
-// A ClusterNet6c-like network (conv-bn-relu-pool x2, flatten, linear, softmax) on a batch of 8
-// and a transformed copy, with the IIC mutual-information loss; the loss and every parameter's
-// gradient, and the running statistics, CUDA against CPU.
-BOOST_AUTO_TEST_CASE(clusternet_iic_chain_parity) {
-  eng::Rng rng(7, 0);
-  auto param = [&](const Shape& s, float std) {
-    Tensor t = Tensor::zeros(s);
-    eng::init_normal(t, 0.0f, std, rng);
-    return t;
-  };
-  Tensor w1 = Tensor::zeros({16, 1, 5, 5}), w2 = Tensor::zeros({32, 16, 5, 5});
-  eng::init_kaiming_normal(w1, eng::FanMode::FanIn, rng);
-  eng::init_kaiming_normal(w2, eng::FanMode::FanIn, rng);
-  // inputs: x, x', w1, b1, g1, be1, w2, g2, be2, w3, b3. No b1, as in the models: a bias
-  // before batch norm has a zero gradient, and its two backends' rounding noise cannot be
-  // compared (conv2d_parity tests the bias).
-  std::vector<Tensor> in = {randn({8, 1, 24, 24}, 200),
-                            Tensor(),
-                            w1,
-                            Tensor(),
-                            uniform({16}, 201, 0.5f, 1.5f),
-                            param({16}, 0.1f),
-                            w2,
-                            uniform({32}, 202, 0.5f, 1.5f),
-                            param({32}, 0.1f),
-                            param({10, 32 * 6 * 6}, 0.05f),
-                            param({10}, 0.1f)};
-  {
-    std::vector<float> v = in[0].to_vector(), noise = randn({8, 1, 24, 24}, 203, 0.2f).to_vector();
-    for (size_t i = 0; i < v.size(); ++i) v[i] = 0.9f * v[i] + noise[i];
-    in[1] = Tensor::from_vector({8, 1, 24, 24}, v);
-  }
-  // Per device (CPU, CUDA): mean1, var1, mean2, var2.
-  std::vector<std::vector<Tensor>> running(2, std::vector<Tensor>(4));
-  for (int d = 0; d < 2; ++d)
-    for (int k = 0; k < 4; ++k)
-      running[d][k] =
-          Tensor::full({k < 2 ? 16 : 32}, k % 2 ? 1.0f : 0.0f, d ? Device::CUDA : Device::CPU);
-  auto net = [&](const std::vector<Tensor>& t, const Tensor& x) {
-    const int d = x.device() == Device::CUDA;
-    eng::BatchNormParams bn1, bn2;
-    bn1.relu = bn2.relu = true;
-    bn1.running_mean = running[d][0], bn1.running_var = running[d][1];
-    bn2.running_mean = running[d][2], bn2.running_var = running[d][3];
-    const auto pool = eng::Pool2dParams::square(2, 2);
-    Tensor h = eng::conv2d(x, t[2], t[3], eng::Conv2dParams::square(1, 2));
-    h = eng::max_pool2d(eng::batch_norm(h, t[4], t[5], bn1), pool);
-    h = eng::conv2d(h, t[6], Tensor(), eng::Conv2dParams::square(1, 2));
-    h = eng::max_pool2d(eng::batch_norm(h, t[7], t[8], bn2), pool);
-    return eng::softmax(eng::linear(eng::flatten(h, 1), t[9], t[10]), 1);
-  };
-  auto iic_loss = [&](const std::vector<Tensor>& t) {
-    Tensor p1 = net(t, t[0]), p2 = net(t, t[1]);
-    Tensor joint = eng::matmul(eng::transpose(p1, 0, 1), p2);
-    joint = eng::mul_scalar(eng::add(joint, eng::transpose(joint, 0, 1)), 0.5f / 8.0f);
-    Tensor pi = eng::sum(joint, {1}, true), pj = eng::sum(joint, {0}, true);
-    Tensor log_joint = eng::log(eng::clamp_min(joint, 1e-7f));
-    Tensor pmi = eng::sub(eng::sub(log_joint, eng::log(pi)), eng::log(pj));
-    return eng::mul_scalar(eng::sum(eng::mul(joint, pmi)), -1.0f);
-  };
-  std::vector<bool> wants(in.size(), true);
-  wants[0] = wants[1] = false;
-  // The loss is minus a mutual information, a sum of O(1) logs that nearly cancel: kNorm for it
-  // too.
-  check_parity("clusternet chain", iic_loss, in, kNorm, kNorm, wants);
-  for (int k = 0; k < 4; ++k)
-    check_scaled(running[1][k], running[0][k], kGemm, "running stat " + std::to_string(k));
-}
-
 BOOST_AUTO_TEST_CASE(repeated_runs_are_bitwise_identical) {
   Tf32Guard fp32(false);
   auto conv_then_linear = [](const std::vector<Tensor>& t) {
@@ -515,96 +342,6 @@ BOOST_AUTO_TEST_CASE(device_mismatch_errors_name_the_op) {
   testing::expect_error([&] { eng::batch_norm(x, g, b, p); }, {"batch_norm"});
 }
 
-BOOST_AUTO_TEST_CASE(copy_stream_order_and_pinned_block_reuse) {
-  const size_t n = 12345, bytes = n * sizeof(float);  // a size no other test stages
-  std::vector<float> values(n);
-  for (size_t i = 0; i < n; ++i) values[i] = float(i) * 0.5f;
-  const eng::AllocatorStats before = eng::pinned_stats();
-  float* host = static_cast<float*>(eng::pinned_alloc(bytes));
-  std::copy(values.begin(), values.end(), host);
-  Tensor dev = Tensor::empty({int64_t(n)}, Device::CUDA);
-  Tensor busy = Tensor::zeros({4096, 4096}, Device::CUDA);
-  busy = eng::matmul(busy, busy);  // cuBLAS set up, and the blocks of the products below cached
-  eng::cuda::synchronize();
-  // Engine stream: ~10 ms of products, then zero the destination. The copy must wait for both.
-  for (int k = 0; k < 4; ++k) busy = eng::matmul(busy, busy);
-  eng::device_memset0(dev.raw(), bytes, Device::CUDA);
-  eng::cuda::Event copied = eng::cuda::copy_to_device_async({{dev.raw(), host, bytes}});
-  eng::pinned_free(host, bytes, copied);
-  BOOST_TEST(eng::pinned_stats().cached_bytes == before.cached_bytes + bytes);
-  // The copy has not read the block yet: a request of its size gets another one.
-  float* other = static_cast<float*>(eng::pinned_alloc(bytes));
-  BOOST_TEST(other != host);
-  eng::cuda::engine_wait(copied);
-  BOOST_TEST(dev.to_vector() == values);  // after the zeros (and the host waited for the copy)
-  BOOST_TEST(eng::cuda::event_done(copied));
-  // Now it has: the block is handed out again.
-  float* again = static_cast<float*>(eng::pinned_alloc(bytes));
-  BOOST_TEST(again == host);
-  eng::pinned_free(again, bytes);
-  eng::pinned_free(other, bytes);
-  const eng::AllocatorStats after = eng::pinned_stats();
-  BOOST_TEST(after.live_bytes == before.live_bytes);
-  BOOST_TEST(after.cached_bytes == before.cached_bytes + 2 * bytes);
-}
+#endif  // ENG_HAVE_CUDA
 
-BOOST_AUTO_TEST_CASE(loader_on_cuda_gives_the_cpu_batches) {
-  using eng::data::Batch;
-  const eng::data::Dataset d = testing::noise_dataset(45);
-  eng::data::LoaderOptions opt;
-  opt.batch_size = 6, opt.repeats = 3, opt.seed = 5, opt.workers = 2;
-  // A pass abandoned with batches in flight, then pass 2 from first_step.
-  auto run = [&](Device device, int64_t first_step) {
-    opt.device = device;
-    eng::data::BatchLoader loader(d, eng::data::mnist_transforms(), opt);
-    loader.start_epoch(1, eng::data::shuffled_order(45, 5, 1));
-    loader.next();
-    loader.start_epoch(2, eng::data::shuffled_order(45, 5, 2), first_step);
-    std::vector<Batch> out;
-    while (auto b = loader.next()) out.push_back(std::move(*b));
-    return out;
-  };
-  const eng::AllocatorStats before = eng::pinned_stats();
-  const std::vector<Batch> cpu = run(Device::CPU, 0), gpu = run(Device::CUDA, 0),
-                           resumed = run(Device::CUDA, 4);
-  BOOST_REQUIRE(cpu.size() == 7u);
-  BOOST_REQUIRE(gpu.size() == 7u);
-  BOOST_REQUIRE(resumed.size() == 3u);
-  auto check_same = [](const Batch& g, const Batch& c) {
-    BOOST_TEST(g.step == c.step);
-    BOOST_TEST((g.x.device() == Device::CUDA && g.x_tf.device() == Device::CUDA));
-    BOOST_TEST(g.x.shape() == c.x.shape());
-    BOOST_TEST(g.x_tf.shape() == c.x_tf.shape());
-    BOOST_TEST((testing::values_of({g.x, g.x_tf}) == testing::values_of({c.x, c.x_tf})));
-    BOOST_TEST(g.indices == c.indices);
-    BOOST_TEST(g.labels == c.labels);
-  };
-  for (size_t s = 0; s < cpu.size(); ++s) check_same(gpu[s], cpu[s]);
-  for (size_t s = 0; s < resumed.size(); ++s) check_same(resumed[s], cpu[4 + s]);
-  // Staging: every page-locked block is back in the cache, and blocks were handed out again
-  // (a copy takes microseconds here, building a batch far longer): far fewer blocks than the
-  // ~16 batches staged.
-  const size_t staging = (6 + 3 * 6) * 24 * 24 * sizeof(float);
-  const eng::AllocatorStats after = eng::pinned_stats();
-  BOOST_TEST(after.live_bytes == before.live_bytes);
-  BOOST_TEST(after.cached_bytes > before.cached_bytes);
-  BOOST_TEST(after.cached_bytes - before.cached_bytes <=
-             size_t(opt.workers + opt.prefetch + 2) * staging);
-}
-
-int main(int argc, char* argv[]) {
-  if (!eng::cuda::device_present()) {
-    std::printf("SKIPPED: no CUDA device\n");
-    return 77;
-  }
-  return boost::unit_test::unit_test_main(&init_unit_test, argc, argv);
-}
-
-#else  // a build without CUDA
-
-int main() {
-  std::printf("SKIPPED: built without CUDA (configure with ENG_CUDA=ON)\n");
-  return 77;
-}
-
-#endif
+int main(int argc, char* argv[]) { return cuda_parity::main_or_skip(argc, argv); }

@@ -1,7 +1,7 @@
 // test_loader.cpp — the prefetching IIC batch loader: reproducibility across worker counts,
 // seeds and epochs, the row layout of x / x_tf (images that encode their index), drop_last,
 // epoch orders, restarts, error propagation, and the multithreaded tf3 helper. (Batches on CUDA:
-// test_cuda_ops.)
+// test_cuda_pipeline.)
 #define BOOST_TEST_MODULE loader
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
