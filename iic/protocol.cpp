@@ -77,7 +77,8 @@ Recipe make_recipe(const std::string& name, const std::string& dataset) {
   r.notes =
       "the authors' released code's schedule (3 head-B passes per epoch, nearest-neighbour "
       "rotation, datasets' own order) with tf2 crops of 20 or 24 pixels (authors: 16, 20 or 24), "
-      "bf16 convolutions, evaluation after every pass, stops at 99%";
+      "bf16 convolutions (unless --precision says otherwise), evaluation after every pass, stops "
+      "at 99%";
   return r;
 }
 

@@ -273,6 +273,8 @@ Row run_dataset(const iic::Recipe& recipe, const iic::Cli& cli, const std::strin
   if (!recipe.notes.empty())
     std::fprintf(stderr, "%s: %s recipe: %s\n", row.recipe.table_name.c_str(), recipe.name.c_str(),
                  recipe.notes.c_str());
+  std::fprintf(stderr, "%s: precision %s on %s\n", row.recipe.table_name.c_str(),
+               eng::precision_name(precision), eng::device_name(dev));
   s.net->to(dev);
 
   iic::TrainOptions opt;
