@@ -231,11 +231,7 @@ RowSetup setup_row(const iic::Recipe& r, const eng::data::DataRoot& root, eng::R
   RowSetup s;
   if (r.dataset == "mnist") {
     s.data = load_mnist_train_test(root);
-    s.transforms = iic::make_transforms(r);
-    s.net = iic::make_network(r, init_rng);
-    return s;
-  }
-  if (r.dataset == "cifar10") {
+  } else if (r.dataset == "cifar10") {
     s.data = load_cifar10(root, CifarSplit::TrainTest);
     s.caveat = cifar10_provenance(ensure_archive(root, cifar10_archive(), Download::Never));
   } else if (r.dataset == "cifar100-20") {
@@ -245,7 +241,7 @@ RowSetup setup_row(const iic::Recipe& r, const eng::data::DataRoot& root, eng::R
     s.head_a = load_stl10(root, stl10_head_a_splits());
   }
   s.transforms = iic::make_transforms(r);
-  s.net = iic::make_network(r, init_rng);  // greyscale in, Sobel inside the network
+  s.net = iic::make_network(r, init_rng);  // greyscale in; ClusterNet5g applies Sobel itself
   return s;
 }
 
