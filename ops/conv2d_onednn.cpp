@@ -11,6 +11,9 @@
 //    f32 inputs are reordered to the bf16 formats the primitive picks (blocked stays blocked);
 //    the plain f32 weights go into the cached bf16 buffer. dy is converted once for both
 //    gradients. x is converted again in the backward pass (the closure keeps the f32 input).
+//  - Convolutions whose input maps are no larger than the kernel (ClusterNet6c's 3x3 maps under
+//    a 5x5 kernel) run as one dense matrix product instead (conv2d_dense_onednn.hpp): the direct
+//    kernels spend most of their time on the taps that fall into the padding there.
 //  - Primitives and their descriptors are built once per (precision, shapes, params, input
 //    formats) key.
 //  - Every call waits on the stream before returning, so the tensors it returns are ready.
@@ -20,6 +23,7 @@
 #include <mutex>
 
 #include "ops/conv2d.hpp"
+#include "ops/conv2d_dense_onednn.hpp"
 #include "ops/onednn_common.hpp"
 
 namespace eng::onednn {
@@ -87,9 +91,15 @@ memory weights_memory(const Tensor& w, const memory& cached) {
   return cached;
 }
 
+// The bias gradient alone: a sum over dy (the reference kernel's).
+Tensor bias_gradient(const Tensor& x, const Tensor& w, const Tensor& dy, const Conv2dParams& p) {
+  return ref::conv2d_backward(x, w, dy, p, false, false, true).db;
+}
+
 }  // namespace
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p) {
+  if (conv2d_dense_applies(x, w, p)) return conv2d_dense_forward(x, w, b, p);
   static PrimitiveCache<Forward> cache;
   ConvSpec spec(x, w, p);
   Forward& f = cache.get(key_of("fwd", x, w, p, b.defined()) + desc_key(desc_of(x)), [&] {
@@ -110,6 +120,11 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const C
 
 Conv2dGrads conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy,
                             const Conv2dParams& p, bool need_dx, bool need_dw, bool need_db) {
+  if (conv2d_dense_applies(x, w, p)) {
+    Conv2dGrads grads = conv2d_dense_backward(x, w, dy, p, need_dx, need_dw);
+    if (need_db) grads.db = bias_gradient(x, w, dy, p);
+    return grads;
+  }
   static PrimitiveCache<BackwardData> data_cache;
   static PrimitiveCache<BackwardWeights> weights_cache;
   ConvSpec spec(x, w, p);
@@ -161,8 +176,7 @@ Conv2dGrads conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy,
     grads.dw = dw.plain();  // the optimizer reads plain gradients
     if (need_db) grads.db = db.plain();
   } else if (need_db) {
-    // Only the bias: a sum over dy, no reason to run the weight-gradient primitive.
-    grads.db = ref::conv2d_backward(x, w, dy, p, false, false, true).db;
+    grads.db = bias_gradient(x, w, dy, p);  // no reason to run the weight-gradient primitive
   }
   return grads;
 }

@@ -15,25 +15,14 @@
 // this is what oneDNN's bf16 kernels compute, up to the order of the float32 sums.
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
+#include "ops/bf16.hpp"
 #include "ops/conv2d.hpp"
 #include "ops/gemm_ref.hpp"
 
 namespace eng::ref {
 namespace {
-
-// The bfloat16 value (the top 16 bits of a float32) nearest to v, ties to even, as a float32.
-float round_to_bf16(float v) {
-  uint32_t u;
-  std::memcpy(&u, &v, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return v;  // NaN stays NaN
-  u += 0x7fffu + ((u >> 16) & 1u);
-  u &= 0xffff0000u;
-  std::memcpy(&v, &u, sizeof v);
-  return v;
-}
 
 // t as the kernels read it: plain, and rounded to bfloat16 in bf16 compute precision.
 Tensor compute_input(const Tensor& t) {

@@ -1,12 +1,16 @@
 // test_conv2d.cpp — conv2d: the reference forward against the defining formula, finite-difference
 // gradients for x, w, b, every fast CPU backend against the reference (forward and all three
-// gradients, awkward shapes, the ClusterNet6c shapes, blocked outputs chained conv -> conv),
-// determinism, and the error messages for bad input.
+// gradients, awkward shapes, the ClusterNet6c shapes, blocked outputs chained conv -> conv, the
+// dense product oneDNN builds use for maps no larger than the kernel), determinism, and the
+// error messages for bad input.
 #define BOOST_TEST_MODULE conv2d
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
 #include "ops/conv2d.hpp"
+#ifdef ENG_HAVE_ONEDNN
+#include "ops/conv2d_dense_onednn.hpp"
+#endif
 #include "tests/testing.hpp"
 
 using eng::Conv2dParams;
@@ -52,6 +56,9 @@ const std::vector<Case> kBackendCases = {
     {"stride2_floor", {1, 3, 8, 8}, {4, 3, 3, 3}, Conv2dParams::square(2, 0), false},
     {"stride3_pad2_4x4", {2, 6, 10, 7}, {5, 6, 4, 4}, Conv2dParams::square(3, 2), true},
     {"c16_to_c32", {2, 16, 5, 5}, {32, 16, 3, 3}, Conv2dParams::square(1, 1), true},
+    // Maps no larger than the kernel: the oneDNN backend's dense product (conv2d_dense_onednn).
+    {"dense_stride2_bias", {3, 5, 4, 3}, {7, 5, 5, 5}, Conv2dParams::square(2, 2), true},
+    {"dense_dilation2", {2, 4, 3, 3}, {6, 4, 3, 3}, Conv2dParams::square(1, 2, 2), true},
 };
 
 // ClusterNet6c trunk convolutions (5x5, padding 2, no bias), batch 4.
@@ -227,15 +234,33 @@ BOOST_AUTO_TEST_CASE(blocked_outputs_chain_into_the_next_conv) {
 }
 
 BOOST_AUTO_TEST_CASE(results_are_reproducible) {
-  const Case& c = kBackendCases[2];
-  Inputs in = make_inputs(c, 9);
-  eng::Rng rng(4);
-  Tensor dy = testing::randn(eng::conv2d_output_shape(in.x, in.w, in.b, c.p), rng);
-  testing::check_reproducible([&](CpuBackend be) {
-    Result r = run_conv(be, in, c.p, dy, true, true, true);
-    return testing::values_of({r.y, r.dx, r.dw, r.db});
-  });
+  for (const Case& c : {kBackendCases[2], kBackendCases[9]}) {  // direct and dense kernels
+    Inputs in = make_inputs(c, 9);
+    eng::Rng rng(4);
+    Tensor dy = testing::randn(eng::conv2d_output_shape(in.x, in.w, in.b, c.p), rng);
+    testing::check_reproducible([&](CpuBackend be) {
+      Result r = run_conv(be, in, c.p, dy, true, true, true);
+      return testing::values_of({r.y, r.dx, r.dw, r.db});
+    });
+  }
 }
+
+#ifdef ENG_HAVE_ONEDNN
+// The cases above reach the dense product exactly where it applies: maps no larger than the
+// kernel (ClusterNet6c's last layer, the dense_* cases), never the trunk's larger maps.
+BOOST_AUTO_TEST_CASE(dense_product_takes_the_small_maps) {
+  auto applies = [](const Case& c) {
+    Inputs in = make_inputs(c, 1);
+    return eng::onednn::conv2d_dense_applies(in.x, in.w, c.p);
+  };
+  BOOST_TEST(applies(kClusterNetCases[3]));
+  BOOST_TEST(applies(kBackendCases[9]));
+  BOOST_TEST(applies(kBackendCases[10]));
+  BOOST_TEST(applies(kGradCases[2]));  // 5x5 map, 5x5 kernel: also covered by finite differences
+  for (int i = 0; i < 3; ++i) BOOST_TEST(!applies(kClusterNetCases[i]), kClusterNetCases[i].name);
+  BOOST_TEST(!applies(kBackendCases[2]));  // 6x5 map, 5x5 kernel
+}
+#endif
 
 BOOST_AUTO_TEST_CASE(bad_input_is_reported) {
   Tensor x = Tensor::zeros({1, 3, 5, 5}), w = Tensor::zeros({4, 3, 3, 3});

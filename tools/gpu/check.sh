@@ -9,8 +9,9 @@
 #   mnist       run_table1 --dataset mnist on the GPU, authors' recipe -> mnist.log, results.json
 #   cifar10     CIFAR-10 binaries from .carry/cifar10src (prepare_carry.sh), then run_table1
 #               --dataset cifar10 on the GPU, authors' recipe         -> cifar10.log, results.json
-#   seeds       one MNIST run per seed in $SEEDS, side by side on the GPU (a seed search)
-#               with MNIST_ARGS                                         -> mnist-seed<S>.log, .json
+#   seeds       one run of $SEEDS_DATASET (default mnist) per seed in $SEEDS, side by side on
+#               the GPU (a seed search), with MNIST_ARGS / CIFAR10_ARGS, SEED_THREADS and
+#               SEED_LOADERS threads each (default 2, 2)     -> <dataset>-seed<S>.log, .json
 #   twin        tools/pytorch/check_step.py --device cuda: one whole training step on the GPU
 #               against the PyTorch twin (float64 on the CPU)           -> twin.log
 # Usage: STAGES="build cuda_tests bench" tools/gpu/check.sh
@@ -87,13 +88,19 @@ for s in $STAGES; do
     --device cuda ;;
   seeds)
     seeds=${SEEDS:?check.sh: stage seeds needs SEEDS, the seeds separated by spaces}
-    echo "== seeds $seeds (limit ${T_seeds:-540}s) $(date -u +%H:%M:%S)"
+    ds=${SEEDS_DATASET:-mnist}
+    args_var="$(echo "$ds" | tr a-z A-Z)_ARGS"
+    if [ "$ds" = cifar10 ] && [ ! -f "$DATA/cifar-10-batches-bin/test_batch.bin" ]; then
+      make_cifar10_bin || continue
+    fi
+    echo "== seeds $seeds of $ds (limit ${T_seeds:-540}s) $(date -u +%H:%M:%S)"
     pids=()
     for sd in $seeds; do
-      # shellcheck disable=SC2086  # MNIST_ARGS is a list of arguments
+      # shellcheck disable=SC2086  # *_ARGS is a list of arguments
       timeout "${T_seeds:-540}" "$BUILD/run_table1" --repo "$ROOT" --device cuda --data "$DATA" \
-        --dataset mnist --out "$ROOT/runs/gpu-seed$sd" --quiet --threads 2 --loader-threads 2 \
-        --seed "$sd" ${MNIST_ARGS:-} >"$OUT/mnist-seed$sd.log" 2>&1 &
+        --dataset "$ds" --out "$ROOT/runs/gpu-$ds-seed$sd" --quiet --threads "${SEED_THREADS:-2}" \
+        --loader-threads "${SEED_LOADERS:-2}" --seed "$sd" ${!args_var:-} \
+        >>"$OUT/$ds-seed$sd.log" 2>&1 &
       pids+=($!)
     done
     i=0
@@ -101,8 +108,8 @@ for s in $STAGES; do
       wait "${pids[$i]}"
       echo "-- seed $sd: exit $? (124: stopped by the stage limit)"
       i=$((i + 1))
-      cp "$ROOT/runs/gpu-seed$sd/results.json" "$OUT/mnist-seed$sd.json" 2>/dev/null
-      grep -E 'epoch [0-9.]+:|time to' "$OUT/mnist-seed$sd.log" | tail -n 4
+      cp "$ROOT/runs/gpu-$ds-seed$sd/results.json" "$OUT/$ds-seed$sd.json" 2>/dev/null
+      grep -E 'epoch [0-9.]+:|time to' "$OUT/$ds-seed$sd.log" | tail -n 4
     done
     ;;
   *) echo "check.sh: unknown stage '$s'" >&2 && exit 2 ;;
