@@ -148,8 +148,10 @@ Tensor conv2d_dense_forward(const Tensor& x, const Tensor& w, const Tensor& b,
   if (b.defined()) {
     const Tensor bp = b.plain();
     bias = Tensor::empty({d.m()});
+    const float* per_channel = bp.data();
+    float* per_column = bias.data();
     for (int64_t o = 0; o < d.o; ++o)
-      for (int64_t q = 0; q < d.ohw; ++q) bias.data()[o * d.ohw + q] = bp.data()[o];
+      for (int64_t q = 0; q < d.ohw; ++q) per_column[o * d.ohw + q] = per_channel[o];
   }
   product(operand(d.n, d.k(), type, tag::ab), xin, operand(d.k(), d.m(), type, tag::ab), wp, y,
           bias);

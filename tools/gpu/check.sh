@@ -65,6 +65,11 @@ make_cifar10_bin() {
   return $rc
 }
 
+# The data of dataset $1 under $DATA: MNIST is carried; CIFAR-10 is made on first use.
+have_data() {
+  [ "$1" != cifar10 ] || [ -f "$DATA/cifar-10-batches-bin/test_batch.bin" ] || make_cifar10_bin
+}
+
 for s in $STAGES; do
   case $s in
   build) NO_TEST=1 stage build 360 build.log tools/gpu/build.sh || exit 1 ;;
@@ -75,9 +80,7 @@ for s in $STAGES; do
   bench) stage bench 300 bench.txt python3 tools/bench-compare --device cuda --python python3 \
     --bench-binary "$BUILD/bench" --iters 20 --warmup 3 ;;
   mnist | cifar10)
-    if [ "$s" = cifar10 ] && [ ! -f "$DATA/cifar-10-batches-bin/test_batch.bin" ]; then
-      make_cifar10_bin || continue
-    fi
+    have_data "$s" || continue
     args_var="$(echo "$s" | tr a-z A-Z)_ARGS"
     # shellcheck disable=SC2086  # *_ARGS is a list of arguments
     stage "$s" 540 "$s.log" "$BUILD/run_table1" --repo "$ROOT" --device cuda --data "$DATA" \
@@ -90,9 +93,7 @@ for s in $STAGES; do
     seeds=${SEEDS:?check.sh: stage seeds needs SEEDS, the seeds separated by spaces}
     ds=${SEEDS_DATASET:-mnist}
     args_var="$(echo "$ds" | tr a-z A-Z)_ARGS"
-    if [ "$ds" = cifar10 ] && [ ! -f "$DATA/cifar-10-batches-bin/test_batch.bin" ]; then
-      make_cifar10_bin || continue
-    fi
+    have_data "$ds" || continue
     echo "== seeds $seeds of $ds (limit ${T_seeds:-540}s) $(date -u +%H:%M:%S)"
     pids=()
     for sd in $seeds; do
