@@ -42,6 +42,11 @@ Rng sample_rng(uint64_t seed, int64_t epoch, int64_t position, int copy) {
   return Rng(seed, h);
 }
 
+int64_t pass_step_count(int64_t n, int64_t batch, bool drop_last) {
+  ENG_CHECK(n >= 0 && batch > 0, "loader", "need n >= 0 and batch > 0, got ", n, " and ", batch);
+  return drop_last ? n / batch : (n + batch - 1) / batch;
+}
+
 std::vector<int64_t> sequential_order(int64_t n) {
   ENG_CHECK(n >= 0, "sequential_order", "n must be >= 0, got ", n);
   std::vector<int64_t> order(n);
@@ -65,7 +70,7 @@ BatchLoader::BatchLoader(const Dataset& data, TransformSet transforms, LoaderOpt
   check_transforms(tf_, "loader");
   ENG_CHECK(opt_.device == Device::CPU || built_with_cuda(), "loader",
             "device cuda needs a build with CUDA (configure with ENG_CUDA=ON)");
-  steps_ = data_.size() / opt_.batch_size;
+  steps_ = pass_step_count(data_.size(), opt_.batch_size, opt_.drop_last);
 }
 
 BatchLoader::~BatchLoader() {
@@ -95,7 +100,7 @@ void BatchLoader::discard_ready() {
 
 void BatchLoader::start_epoch(int64_t epoch, std::vector<int64_t> order, int64_t first_step) {
   stop_workers();
-  const int64_t steps = int64_t(order.size()) / opt_.batch_size;
+  const int64_t steps = pass_step_count(int64_t(order.size()), opt_.batch_size, opt_.drop_last);
   ENG_CHECK(first_step >= 0 && first_step <= steps, "loader", "first_step ", first_step,
             " is outside the pass of ", steps, " steps");
   for (size_t p = 0; p < order.size(); ++p)
@@ -152,7 +157,9 @@ std::optional<Batch> BatchLoader::next() {
 }
 
 Batch BatchLoader::build(int64_t step, std::shared_ptr<void>& copied) const {
-  const int64_t B = opt_.batch_size, r = opt_.repeats;
+  // Images in this batch: the batch size, fewer in a last partial batch.
+  const int64_t B = std::min(opt_.batch_size, int64_t(order_.size()) - step * opt_.batch_size);
+  const int64_t r = opt_.repeats;
   const int64_t row = int64_t(tf_.out_c) * tf_.out_h * tf_.out_w;
   StagedTensors staged(
       {{B, tf_.out_c, tf_.out_h, tf_.out_w}, {r * B, tf_.out_c, tf_.out_h, tf_.out_w}},
@@ -162,7 +169,7 @@ Batch BatchLoader::build(int64_t step, std::shared_ptr<void>& copied) const {
   float* x = staged.host(0);
   float* x_tf = staged.host(1);
   for (int64_t i = 0; i < B; ++i) {
-    const int64_t pos = step * B + i, index = order_[pos];
+    const int64_t pos = step * opt_.batch_size + i, index = order_[pos];
     const Image img = source_image(data_, index);
     b.indices.push_back(index);
     b.labels.push_back(data_.label(index));

@@ -4,9 +4,11 @@
 //
 // Contract:
 //  - An epoch is an index order over the dataset (sequential_order: the authors' fixed order;
-//    shuffled_order: a seeded permutation). Step s covers order positions [s*B, (s+1)*B); a last
-//    partial batch is dropped (drop_last), so an epoch has floor(len(order) / B) steps.
-//  - Batch: x [B, C, H, W] = tf1 of each image; x_tf [r*B, C, H, W], row d*B + i = the d-th
+//    shuffled_order: a seeded permutation). Step s covers order positions [s*B, (s+1)*B). The
+//    last len(order) % B positions make a last, smaller batch (as the authors' DataLoaders,
+//    drop_last=False), or with drop_last are left out: ceil or floor of len(order) / B steps.
+//  - Batch of b images (b = B but in a last partial batch): x [b, C, H, W] = tf1 of each image;
+//    x_tf [r*b, C, H, W], row d*b + i = the d-th
 //    independent tf2 draw of the image of row i (tf2 applies to the original image, not to x);
 //    indices / labels of row i.
 //  - Reproducible: the draws of the sample at order position p, copy k (0 = tf1, 1..r = tf2)
@@ -55,8 +57,12 @@ struct LoaderOptions {
   int workers = 1;
   int prefetch = 2;
   uint64_t seed = 0;
+  bool drop_last = false;       // true: no last partial batch
   Device device = Device::CPU;  // where x and x_tf go
 };
+
+// Steps of a pass over n positions in batches of `batch` (see drop_last above).
+int64_t pass_step_count(int64_t n, int64_t batch, bool drop_last);
 
 Rng sample_rng(uint64_t seed, int64_t epoch, int64_t position, int copy);
 std::vector<int64_t> sequential_order(int64_t n);

@@ -31,6 +31,8 @@ struct Recipe {
   int eval_every_passes = 0;       // 0: evaluate after every epoch; n: also every n passes
   double stop_at_accuracy = 0;     // > 0: stop once the lowest-loss sub-head reaches it
   bool shuffle = true;             // false: the datasets' own order (the authors')
+  bool drop_last = false;          // true: leave out a pass's last partial batch (the authors
+                                   // train on it)
   eng::data::MnistAugment mnist;   // MNIST tf2's rotation sampling and crop sides
   int authors_epochs = 3200;       // what the authors ran
   std::string notes;               // how the recipe differs from the authors' protocol, if it does

@@ -15,7 +15,8 @@ struct PaperRow {
 struct CurvePoint {
   std::string dataset;
   int epochs_done = 0;
-  double avg = 0, best = 0, selected = 0;
+  double avg = 0, best = 0;
+  double selected = 0;  // the sub-head their code selected: by accuracy, so = best (README)
   std::vector<double> subheads;
 };
 

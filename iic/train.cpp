@@ -137,7 +137,7 @@ const eng::data::Dataset& Trainer::train_set(const std::string& head) const {
 }
 
 int64_t Trainer::full_pass_steps(const std::string& head) const {
-  return train_set(head).size() / recipe_.batch;
+  return eng::data::pass_step_count(train_set(head).size(), recipe_.batch, recipe_.drop_last);
 }
 
 int64_t Trainer::full_epoch_steps() const {
@@ -184,8 +184,10 @@ Evaluation Trainer::evaluate(std::vector<std::vector<int64_t>>& confusions) {
   const models::ClusterHeads& hb = net_.heads("head_b");
   const int64_t n = opt_.eval_limit > 0 ? std::min(opt_.eval_limit, eval_.size()) : eval_.size();
   std::vector<std::vector<int>> preds(hb.subheads);
-  for (int64_t begin = 0; begin < n; begin += opt_.eval_batch) {
-    int64_t end = std::min(n, begin + opt_.eval_batch);
+  const int64_t batch =
+      opt_.eval_batch > 0 ? opt_.eval_batch : int64_t(recipe_.batch) * recipe_.repeats;
+  for (int64_t begin = 0; begin < n; begin += batch) {
+    int64_t end = std::min(n, begin + batch);
     eng::Tensor x = eng::data::transform_range(eval_, tf_, begin, end, opt_.loader_workers);
     eng::Tensor z =
         net_.head("head_b", net_.features(x.to(net_.device()), eng::BatchNormMode::EvalBatchStats));
@@ -352,6 +354,7 @@ TrainResult Trainer::run() {
   eng::data::LoaderOptions lo;
   lo.batch_size = recipe_.batch;
   lo.repeats = recipe_.repeats;
+  lo.drop_last = recipe_.drop_last;
   lo.workers = opt_.loader_workers;
   lo.seed = opt_.seed;
   lo.device =

@@ -53,7 +53,9 @@ struct TrainOptions {
   int loader_workers = 1;
   bool identical_work = false;
   int64_t max_steps_per_pass = 0;  // 0: full passes; else at most this many steps per pass
-  int64_t eval_batch = 700;
+  // Images per evaluation batch (batch norm takes each batch's statistics); 0: the recipe's
+  // batch x repeats, as the authors' evaluation loader.
+  int64_t eval_batch = 0;
   int64_t eval_limit = 0;       // 0: evaluate on the whole eval set; else its first N images
   int eval_every_passes = 0;    // 0: evaluate after every epoch only; n: also every n passes
   double stop_at_accuracy = 0;  // > 0: stop once the lowest-loss sub-head reaches it

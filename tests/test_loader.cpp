@@ -66,7 +66,7 @@ bool same_batches(const std::vector<Batch>& a, const std::vector<Batch>& b) {
 BOOST_AUTO_TEST_CASE(same_seed_same_batches_for_any_worker_count) {
   const Dataset d = noise_dataset(37);
   LoaderOptions opt;
-  opt.batch_size = 6, opt.repeats = 3, opt.seed = 5, opt.workers = 1;
+  opt.batch_size = 6, opt.repeats = 3, opt.seed = 5, opt.workers = 1, opt.drop_last = true;
   const std::vector<Batch> one = run_epoch(d, mnist_transforms(), opt, 2, sequential_order(37));
   BOOST_TEST(one.size() == 6u);  // 37 / 6, the last partial batch dropped
   BOOST_TEST(eng::shape_str(one[0].x.shape()) == "[6, 1, 24, 24]");
@@ -91,26 +91,30 @@ BOOST_AUTO_TEST_CASE(rows_of_x_and_x_tf_share_their_source_image) {
   opt.batch_size = 8, opt.repeats = 4, opt.workers = 2;
   const std::vector<int64_t> order = shuffled_order(50, 1, 0);
   const std::vector<Batch> batches = run_epoch(d, tagging_transforms(), opt, 0, order);
-  BOOST_REQUIRE(batches.size() == 6u);  // 48 of 50 used
+  BOOST_REQUIRE(batches.size() == 7u);  // 6 of 8 images, then the last 2 (no drop_last)
   std::set<float> draws;
   for (size_t s = 0; s < batches.size(); ++s) {
     const Batch& b = batches[s];
+    const int rows = s < 6 ? 8 : 2;
     BOOST_TEST(b.step == int64_t(s));
+    BOOST_REQUIRE(b.x.size(0) == rows);
+    BOOST_REQUIRE(b.x_tf.size(0) == 4 * rows);
+    BOOST_REQUIRE(b.indices.size() == size_t(rows));
     const std::vector<float> x = b.x.to_vector(), x_tf = b.x_tf.to_vector();
-    for (int i = 0; i < 8; ++i) {
+    for (int i = 0; i < rows; ++i) {
       const int64_t index = order[s * 8 + i];
       BOOST_TEST(b.indices[i] == index);
       BOOST_TEST(b.labels[i] == -1);
       BOOST_TEST(x[i * 2] == float(index) / 255.0f);
       draws.insert(x[i * 2 + 1]);
       for (int c = 0; c < 4; ++c) {
-        const int row = c * 8 + i;  // copy c of image i
+        const int row = c * rows + i;  // copy c of image i
         BOOST_TEST(x_tf[row * 2] == float(index) / 255.0f);
         draws.insert(x_tf[row * 2 + 1]);
       }
     }
   }
-  BOOST_TEST(draws.size() == 48u * 5u);  // every view drew from its own stream
+  BOOST_TEST(draws.size() == 50u * 5u);  // every view drew from its own stream
 }
 
 BOOST_AUTO_TEST_CASE(draws_depend_only_on_seed_epoch_position_copy) {
@@ -162,8 +166,14 @@ BOOST_AUTO_TEST_CASE(restart_mid_epoch_and_end_of_epoch) {
   while (auto b = loader.next()) again.push_back(std::move(*b));
   BOOST_TEST(same_batches(fresh, again));
   BOOST_TEST(!loader.next().has_value());
-  loader.start_epoch(2, sequential_order(3));  // fewer samples than a batch: no steps
+  loader.start_epoch(2, sequential_order(3));  // fewer samples than a batch: one partial batch
+  BOOST_TEST(loader.steps_per_epoch() == 1);
+  BOOST_TEST(loader.next()->x.size(0) == 3);
   BOOST_TEST(!loader.next().has_value());
+  opt.drop_last = true;
+  BatchLoader dropping(d, mnist_transforms(), opt);
+  dropping.start_epoch(2, sequential_order(3));  // with drop_last: no steps
+  BOOST_TEST(!dropping.next().has_value());
   loader.start_epoch(3, sequential_order(12));  // destroyed with batches in flight
 }
 

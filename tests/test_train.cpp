@@ -3,7 +3,7 @@
 // what a broken gradient or an untrained network reaches), and a head with its own training set
 // (STL-10's head A, on a small fake STL-10 in the official format) gets passes of its own length
 // over its own images, and resumes exactly from inside such a pass; evaluations after every pass
-// and the stop at a target accuracy; recipes by name.
+// and the stop at a target accuracy; a last partial batch is a step; recipes by name.
 #define BOOST_TEST_MODULE train
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,6 +233,29 @@ BOOST_AUTO_TEST_CASE(evaluations_every_pass_and_a_target_stop) {
   BOOST_TEST(res.target_reached);
   BOOST_TEST(res.steps == 3);
   BOOST_TEST(res.history.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_last_partial_batch_is_a_step) {
+  // As the authors' DataLoaders (drop_last=False): 50 images in batches of 16 make 4 steps, the
+  // last of 2 images (2 x 2 views); with drop_last the 2 are left out.
+  eng::data::Dataset data = mnist_subset(50);
+  iic::Recipe recipe = tiny_recipe();
+  iic::TrainOptions o;
+  o.epochs = 1, o.progress = false, o.checkpoint_every_s = 0, o.eval_limit = 32;
+  eng::Rng init(1);
+  models::ClusterNet6c net(small_config(), init);
+  iic::Trainer trainer(net, recipe, data, data, eng::data::mnist_transforms(), o);
+  BOOST_TEST(trainer.pass_steps() == (std::vector<int64_t>{4, 4, 4}),
+             boost::test_tools::per_element());
+  const iic::TrainResult res = trainer.run();
+  BOOST_TEST(res.steps == 12);
+  BOOST_REQUIRE(res.history.size() == 1u);
+  BOOST_TEST(res.history[0].epochs_done == 1.0);
+  for (double loss : res.history[0].eval.subhead_loss) BOOST_TEST(std::isfinite(loss));
+  recipe.drop_last = true;
+  iic::Trainer dropping(net, recipe, data, data, eng::data::mnist_transforms(), o);
+  BOOST_TEST(dropping.pass_steps() == (std::vector<int64_t>{3, 3, 3}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(recipes_by_name) {
