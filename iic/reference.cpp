@@ -75,8 +75,7 @@ ReferenceData load_reference(const std::string& dir) {
                  static_cast<int>(number(c[1], curve_path)),
                  number(c[2], curve_path),
                  number(c[3], curve_path),
-                 number(c[4], curve_path),
-                 {}};
+                 {}};  // c[4], the selected sub-head, is the best one (README)
     std::stringstream ss(c[5]);
     std::string v;
     while (ss >> v) p.subheads.push_back(number(v, curve_path));

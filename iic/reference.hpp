@@ -15,8 +15,7 @@ struct PaperRow {
 struct CurvePoint {
   std::string dataset;
   int epochs_done = 0;
-  double avg = 0, best = 0;
-  double selected = 0;  // the sub-head their code selected: by accuracy, so = best (README)
+  double avg = 0, best = 0;  // best: also what their code selected (README)
   std::vector<double> subheads;
 };
 
