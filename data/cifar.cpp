@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "data/sha256.hpp"
+#include "data/md5.hpp"
 #include "engine/error.hpp"
 
 namespace eng::data {
@@ -48,7 +48,7 @@ Dataset read_files(const std::string& dir, const std::vector<std::string>& files
                    const RecordFormat& f, const std::string& name) {
   std::vector<Dataset> parts;
   for (const std::string& file : files) {
-    const std::string path = (std::filesystem::path(dir) / file).string();
+    const std::string path = find_file(dir, file);
     parts.push_back(parse_records(read_maybe_gzip(path), path, f, name + ":" + file));
   }
   std::vector<const Dataset*> ptrs;
@@ -85,23 +85,23 @@ Dataset parse_cifar100(const std::vector<uint8_t>& bytes, const std::string& pat
                        std::move(name));
 }
 
-const ArchiveSpec& cifar10_archive() {
-  static const ArchiveSpec spec{"CIFAR-10",
-                                "cifar-10-batches-bin",
-                                split_files(CifarSplit::TrainTest, kCifar10Train, "test_batch.bin"),
-                                "cifar-10-binary.tar.gz",
-                                {"https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"},
-                                "c32a1d4ab5d03f1284b67883e8d87530"};  // published on the CIFAR page
+const FetchSpec& cifar10_fetch_spec() {
+  static const FetchSpec spec{"CIFAR-10",
+                              "cifar-10-batches-bin",
+                              split_files(CifarSplit::TrainTest, kCifar10Train, "test_batch.bin"),
+                              {{"cifar-10-binary.tar.gz",
+                                "c32a1d4ab5d03f1284b67883e8d87530",  // published on the CIFAR page
+                                {"https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"}}}};
   return spec;
 }
 
-const ArchiveSpec& cifar100_archive() {
-  static const ArchiveSpec spec{"CIFAR-100",
-                                "cifar-100-binary",
-                                {"train.bin", "test.bin"},
-                                "cifar-100-binary.tar.gz",
-                                {"https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"},
-                                "03b5dce01913d631647c71ecec9e9cb8"};  // published on the page
+const FetchSpec& cifar100_fetch_spec() {
+  static const FetchSpec spec{"CIFAR-100",
+                              "cifar-100-binary",
+                              {"train.bin", "test.bin"},
+                              {{"cifar-100-binary.tar.gz",
+                                "03b5dce01913d631647c71ecec9e9cb8",  // published on the CIFAR page
+                                {"https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"}}}};
   return spec;
 }
 
@@ -118,12 +118,12 @@ Dataset read_cifar100_dir(const std::string& dir, CifarSplit split, Cifar100Labe
 }
 
 Dataset load_cifar10(const DataRoot& root, CifarSplit split, Download download) {
-  return read_cifar10_dir(ensure_archive(root, cifar10_archive(), download), split);
+  return read_cifar10_dir(ensure_dataset(root, cifar10_fetch_spec(), download), split);
 }
 
 Dataset load_cifar100(const DataRoot& root, CifarSplit split, Cifar100Labels labels,
                       Download download) {
-  return read_cifar100_dir(ensure_archive(root, cifar100_archive(), download), split, labels);
+  return read_cifar100_dir(ensure_dataset(root, cifar100_fetch_spec(), download), split, labels);
 }
 
 const std::vector<std::string>& cifar10_class_names() {
@@ -157,19 +157,19 @@ const std::vector<std::string>& cifar100_coarse_class_names() {
 }
 
 std::string cifar10_provenance(const std::string& dir) {
-  // SHA-256 of what ../shared/data/cifar10/make-bin.sh writes (its README).
+  // MD5 of what ../shared/data/cifar10/make-bin.sh writes (their SHA-256s are in its README).
   static const std::vector<std::pair<std::string, std::string>> kMakeBin = {
-      {"data_batch_1.bin", "1db2daccbf2c39d0b781c1a8dd10215e0aadaea647d5b728e8d106ade7c51a09"},
-      {"data_batch_2.bin", "17185c4e33603128893b5403a9751fac0ccd840337b28274099ec498a504e642"},
-      {"data_batch_3.bin", "5a2fff7e39e1962c8a7a7235ed59bdcfa865c4b4b0b381cf4f85ba9c0099962f"},
-      {"data_batch_4.bin", "e7ce79a718afb60e9b2cc207afb49f8d2b872da460a49c9794e42c42846696e4"},
-      {"data_batch_5.bin", "cd9a949a4a3a88c232e9f2e0721069457d2a086732c5cace1f82645985783493"},
-      {"test_batch.bin", "a88f85c9ff4668bcf3cb35bc7a640d006a26064fc68e70962db313282964e82a"}};
+      {"data_batch_1.bin", "6eb24ca221f2bcdb1ddd193c366313ac"},
+      {"data_batch_2.bin", "bccdbe04d353614dae90ed2cd172af62"},
+      {"data_batch_3.bin", "86f0f3eda520bcc84b1fce8b72b552e7"},
+      {"data_batch_4.bin", "7a8367c753d6c6a1ffa0d1bdc41221ba"},
+      {"data_batch_5.bin", "c3c15ce4cdb7779908cd246e38e8929d"},
+      {"test_batch.bin", "584f6fde3371778c41bf12790a407e07"}};
   for (const auto& [file, digest] : kMakeBin) {
-    const std::string path = (std::filesystem::path(dir) / file).string();
+    const std::string path = find_file(dir, file);
     if (!std::filesystem::is_regular_file(path)) return "";
     const std::vector<uint8_t> bytes = read_maybe_gzip(path);
-    if (sha256_hex(bytes.data(), bytes.size()) != digest) return "";
+    if (md5_hex(bytes.data(), bytes.size()) != digest) return "";
   }
   return "lossy JPEG reconstruction (make-bin.sh): labels and order exact, pixels differ from "
          "the genuine CIFAR-10 by ~6/255 on average";

@@ -12,19 +12,19 @@
 // CIFAR file) or a label out of range is an eng::Error naming the file, the record and the value.
 // The record counts are not enforced (any whole number of records is read).
 //
-// Loaders find the folder under the data root (download.hpp: --data / IIC_DATA / ./data), or
-// download the official archive and check its published MD5 (fetch_archive.hpp). Per-file
-// digests of the genuine binary files are not published by the authors and are not known to
-// this code; cifar10_provenance() recognises the lossy JPEG reconstruction that
-// ../shared/data/cifar10/make-bin.sh writes, by the SHA-256 of each of its files.
+// Each file may also be stored as <file>.gz. Loaders find the folder under the data root
+// (fetch.hpp: --data / IIC_DATA / ./data), or download the official archive, check its
+// published MD5 and unpack it (ensure_dataset). Per-file digests of the genuine binary files are
+// not published by the authors and are not known to this code; cifar10_provenance() recognises
+// the lossy JPEG reconstruction that ../shared/data/cifar10/make-bin.sh writes, by the MD5 of
+// each of its files.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "data/dataset.hpp"
-#include "data/download.hpp"
-#include "data/fetch_archive.hpp"
+#include "data/fetch.hpp"
 
 namespace eng::data {
 
@@ -40,9 +40,9 @@ Dataset parse_cifar100(const std::vector<uint8_t>& bytes, const std::string& pat
 
 enum class CifarSplit { Train, Test, TrainTest };  // TrainTest: train then test (authors)
 
-const ArchiveSpec& cifar10_archive();
-const ArchiveSpec& cifar100_archive();
-// <dir> is the folder holding the .bin files (what ensure_archive returns).
+const FetchSpec& cifar10_fetch_spec();
+const FetchSpec& cifar100_fetch_spec();
+// <dir> is the folder holding the .bin files (what ensure_dataset returns).
 Dataset read_cifar10_dir(const std::string& dir, CifarSplit split);
 Dataset read_cifar100_dir(const std::string& dir, CifarSplit split, Cifar100Labels labels);
 Dataset load_cifar10(const DataRoot& root, CifarSplit split, Download download = Download::Allowed);
@@ -54,7 +54,8 @@ const std::vector<std::string>& cifar10_class_names();
 const std::vector<std::string>& cifar100_coarse_class_names();
 
 // "lossy JPEG reconstruction (make-bin.sh): pixels differ from the genuine CIFAR-10 by ~6/255"
-// when every .bin file in dir has the SHA-256 make-bin.sh gives, else "" (origin not known).
+// when every .bin file in dir (raw or .gz) has the MD5 make-bin.sh gives, else "" (origin not
+// known).
 std::string cifar10_provenance(const std::string& dir);
 
 }  // namespace eng::data

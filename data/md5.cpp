@@ -1,7 +1,7 @@
-// md5.cpp — MD5 compression function and digest (RFC 1321, section 3; the padding is in
-// hash_blocks.hpp).
+// md5.cpp — MD5 (RFC 1321, section 3): 64-byte blocks, padding, compression function, digest.
 #include "data/md5.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -53,11 +53,30 @@ void Md5::compress(const uint8_t* block) {
 }
 
 void Md5::update(const void* bytes, size_t n) {
-  blocks_.update(bytes, n, [this](const uint8_t* block) { compress(block); });
+  ENG_CHECK(!finished_, "md5", "update() after finish()");
+  const uint8_t* p = static_cast<const uint8_t*>(bytes);
+  total_ += n;
+  if (buf_len_ > 0) {  // top up a partial block first
+    const size_t take = std::min(n, buf_.size() - buf_len_);
+    std::memcpy(buf_.data() + buf_len_, p, take);
+    buf_len_ += take, p += take, n -= take;
+    if (buf_len_ < buf_.size()) return;
+    compress(buf_.data());
+    buf_len_ = 0;
+  }
+  for (; n >= 64; p += 64, n -= 64) compress(p);
+  std::memcpy(buf_.data(), p, n);
+  buf_len_ = n;
 }
 
 std::string Md5::finish() {
-  blocks_.finish(false, [this](const uint8_t* block) { compress(block); });  // length LE
+  ENG_CHECK(!finished_, "md5", "finish() called twice");
+  const uint64_t bits = total_ * 8;
+  uint8_t pad[72] = {0x80};  // 0x80, zeros up to 56 mod 64, then the 64-bit length, little-endian
+  const size_t pad_len = (buf_len_ < 56 ? 56 : 120) - buf_len_;
+  for (int i = 0; i < 8; ++i) pad[pad_len + i] = uint8_t(bits >> (8 * i));
+  update(pad, pad_len + 8);
+  finished_ = true;
   static const char* kDigits = "0123456789abcdef";
   std::string s;
   for (uint32_t word : h_)

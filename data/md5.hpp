@@ -1,17 +1,17 @@
-// md5.hpp — a small, dependency-free MD5 (RFC 1321), used only to verify downloaded dataset
-// archives against the digests their authors publish (CIFAR, STL-10 list MD5, not SHA-256).
-// MD5 is broken for adversarial collisions; here it detects corrupt or truncated downloads.
+// md5.hpp — a small, dependency-free MD5 (RFC 1321), the one hash of the data layer: every
+// dataset publisher's digest is MD5 (torchvision's per-file .gz digests, the CIFAR and STL-10
+// archives), and the content digests of known files are kept in the same form. MD5 is broken
+// for adversarial collisions; here it detects corrupt, truncated or different files.
 //
 // Contract: Md5 hashes a byte stream fed in any number of update() calls; finish() returns the
-// lower-case hex digest (the object must not be updated afterwards). md5_hex() is one-shot;
-// md5_file_hex() streams a file of any size and throws eng::Error naming it when unreadable.
+// lower-case hex digest. After finish(), update() and finish() throw eng::Error ("md5: update()
+// after finish()"). md5_hex() is one-shot; md5_file_hex() streams a file of any size and throws
+// eng::Error naming it when unreadable.
 #pragma once
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-#include "data/hash_blocks.hpp"
 
 namespace eng::data {
 
@@ -24,7 +24,10 @@ class Md5 {
  private:
   void compress(const uint8_t* block);
   std::array<uint32_t, 4> h_;
-  HashBlocks blocks_{"md5"};
+  std::array<uint8_t, 64> buf_;  // a partial block
+  size_t buf_len_ = 0;
+  uint64_t total_ = 0;  // bytes hashed so far
+  bool finished_ = false;
 };
 
 std::string md5_hex(const void* bytes, size_t n);

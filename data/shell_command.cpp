@@ -35,13 +35,12 @@ bool run_command(const std::string& cmd, std::string& why) {
   return false;
 }
 
-bool fetch_url(const std::string& url, const std::string& dest, std::string& why, int max_seconds) {
+bool fetch_url(const std::string& url, const std::string& dest, std::string& why) {
   const std::string to = shell_quote(dest) + " " + shell_quote(url);
-  if (have_program("curl")) {
-    std::string limit = max_seconds > 0 ? " --max-time " + std::to_string(max_seconds) : "";
-    return run_command("curl -fsSL --connect-timeout 20" + limit + " -o " + to, why);
-  }
-  if (have_program("wget")) return run_command("wget -q -T 20 -O " + to, why);
+  if (have_program("curl"))
+    return run_command(
+        "curl -fsSL --connect-timeout 20 --speed-limit 1000 --speed-time 60 -o " + to, why);
+  if (have_program("wget")) return run_command("wget -q -T 60 -O " + to, why);
   why = "neither curl nor wget is installed";
   return false;
 }

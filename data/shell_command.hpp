@@ -9,8 +9,8 @@ namespace eng::data {
 std::string shell_quote(const std::string& s);  // single-quoted for /bin/sh
 // Runs cmd (stderr merged); true on exit status 0.
 bool run_command(const std::string& cmd, std::string& why);
-// Downloads url to dest with curl or wget; max_seconds > 0 bounds the whole transfer.
-bool fetch_url(const std::string& url, const std::string& dest, std::string& why,
-               int max_seconds = 0);
+// Downloads url to dest with curl or wget; a transfer that stalls (under 1 kB/s for a minute)
+// is abandoned.
+bool fetch_url(const std::string& url, const std::string& dest, std::string& why);
 
 }  // namespace eng::data

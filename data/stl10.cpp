@@ -41,9 +41,20 @@ struct Part {
   Placement at;
 };
 
+// A missing file is an eng::Error; `what` says what it is for. One stored as .gz is named, since
+// the files are streamed uncompressed.
+void check_present(const fs::path& path, const std::string& what) {
+  const std::string gz = path.string() + ".gz";
+  ENG_CHECK(fs::is_regular_file(path), path.string(), "no such file", what,
+            fs::is_regular_file(gz) ? " (" + gz +
+                                          " is there: STL-10 files are read uncompressed, "
+                                          "gunzip it)"
+                                    : "");
+}
+
 // Image count of an _X.bin file, from its size.
 int64_t image_count(const fs::path& path) {
-  ENG_CHECK(fs::is_regular_file(path), path.string(), "no such file");
+  check_present(path, "");
   const uintmax_t size = fs::file_size(path);
   ENG_CHECK(size > 0, path.string(), "empty file (expected ", kStl10ImageBytes,
             "-byte STL-10 images)");
@@ -77,8 +88,7 @@ void read_images(const fs::path& path, int64_t count, uint8_t* chw, const Placem
 }
 
 std::vector<int> read_labels(const fs::path& path, int64_t count, const fs::path& images) {
-  ENG_CHECK(fs::is_regular_file(path), path.string(), "no such file (the labels of ",
-            images.string(), ")");
+  check_present(path, " (the labels of " + images.string() + ")");
   const uintmax_t size = fs::file_size(path);
   ENG_CHECK(int64_t(size) == count, path.string(), "holds ", size, " labels, but ", images.string(),
             " holds ", count, " images (one label byte per image expected)");
@@ -142,19 +152,19 @@ Dataset read_stl10_dir(const std::string& dir, const std::vector<Stl10Split>& sp
   return Dataset(name, total, 3, kStl10Side, kStl10Side, std::move(pixels), std::move(labels));
 }
 
-const ArchiveSpec& stl10_archive() {
-  static const ArchiveSpec spec{
+const FetchSpec& stl10_fetch_spec() {
+  static const FetchSpec spec{
       "STL-10",
       "stl10_binary",
       {"train_X.bin", "train_y.bin", "test_X.bin", "test_y.bin", "unlabeled_X.bin"},
-      "stl10_binary.tar.gz",
-      {"http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"},
-      "91f7769df0f17e558f3565bffb0c7dfb"};  // the digest torchvision checks
+      {{"stl10_binary.tar.gz",
+        "91f7769df0f17e558f3565bffb0c7dfb",  // the digest torchvision checks
+        {"http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"}}}};
   return spec;
 }
 
 Dataset load_stl10(const DataRoot& root, const std::vector<Stl10Split>& splits, Download download) {
-  return read_stl10_dir(ensure_archive(root, stl10_archive(), download), splits);
+  return read_stl10_dir(ensure_dataset(root, stl10_fetch_spec(), download), splits);
 }
 
 const std::vector<std::string>& stl10_class_names() {

@@ -16,15 +16,15 @@
 // on train+test (13k), evaluation on train+test. In head A's set the training images are spread
 // through the unlabelled ones as the authors' code orders them (reorder_train_deterministic):
 // train 0, unlabelled 0..19, train 1, unlabelled 20..39, ..., then test; this is the order a run
-// without shuffling sees. Loaders find <root>/stl10_binary/ or download the official archive and
-// check its published MD5 (fetch_archive.hpp).
+// without shuffling sees. Loaders find <root>/stl10_binary/ or download the official archive,
+// check its published MD5 and unpack it (fetch.hpp). The files are streamed, so they must be
+// stored uncompressed (a <file>.gz in their place is an eng::Error saying to gunzip it).
 #pragma once
 #include <string>
 #include <vector>
 
 #include "data/dataset.hpp"
-#include "data/download.hpp"
-#include "data/fetch_archive.hpp"
+#include "data/fetch.hpp"
 
 namespace eng::data {
 
@@ -41,7 +41,7 @@ void stl10_to_chw(const uint8_t* column_major, uint8_t* chw, int64_t count);
 // The given splits of the folder `dir`, concatenated in the given order.
 Dataset read_stl10_dir(const std::string& dir, const std::vector<Stl10Split>& splits);
 
-const ArchiveSpec& stl10_archive();
+const FetchSpec& stl10_fetch_spec();
 Dataset load_stl10(const DataRoot& root, const std::vector<Stl10Split>& splits,
                    Download download = Download::Allowed);
 

@@ -8,6 +8,9 @@
 #ifdef ENG_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>  // the CPU ISA query only
 #endif
+#ifdef ENG_HAVE_CUDA
+#include "engine/cuda_runtime.hpp"
+#endif
 
 namespace eng {
 namespace {
@@ -34,6 +37,22 @@ bool built_with_cuda() {
   return false;
 #endif
 }
+
+#ifdef ENG_HAVE_CUDA
+bool cuda_device_present() { return cuda::device_present(); }
+std::string cuda_device_name() { return cuda::device_name(); }
+void synchronize(Device device) {
+  if (device == Device::CUDA) cuda::synchronize();
+}
+void set_cuda_tf32(bool on) { cuda::set_tf32(on ? cuda::Tf32{} : cuda::Tf32{false, false}); }
+bool cuda_tf32_convolutions() { return cuda::tf32().conv; }
+#else
+bool cuda_device_present() { return false; }
+std::string cuda_device_name() { return ""; }
+void synchronize(Device) {}
+void set_cuda_tf32(bool) {}
+bool cuda_tf32_convolutions() { return false; }
+#endif
 
 CpuBackend cpu_backend() { return g_cpu.load(); }
 

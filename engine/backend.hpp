@@ -58,6 +58,15 @@ class SettingGuard {
 using CpuBackendGuard = SettingGuard<CpuBackend, cpu_backend, set_cpu_backend>;
 using PrecisionGuard = SettingGuard<Precision, compute_precision, set_compute_precision>;
 
+// The CUDA seam for code that must not include CUDA headers (tools, iic/): each is a no-op or
+// false/"" in a build without CUDA.
+bool cuda_device_present();       // a usable GPU is visible (never throws)
+std::string cuda_device_name();   // e.g. "NVIDIA H100 80GB HBM3"
+void synchronize(Device device);  // waits for the device's queued work; nothing on the CPU
+// on: PyTorch's defaults (TF32 convolutions, float32 matmuls); off: plain float32 for both.
+void set_cuda_tf32(bool on);
+bool cuda_tf32_convolutions();
+
 // Threads for OpenMP loops and oneDNN (which shares OpenMP's pool). 0 = all cores.
 void set_num_threads(int n);
 int num_threads();

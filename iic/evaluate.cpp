@@ -115,6 +115,15 @@ double many_to_one_accuracy(const std::vector<int>& fit_preds, const std::vector
   return mapped_accuracy(test_preds, test_labels, many_to_one_mapping(fit), classes);
 }
 
+int lowest_loss_subhead(const std::vector<double>& losses) {
+  ENG_CHECK(!losses.empty(), "lowest_loss_subhead", "no sub-heads (empty losses)");
+  int best = 0;
+  for (size_t i = 1; i < losses.size(); ++i)
+    if (!std::isnan(losses[i]) && (std::isnan(losses[best]) || losses[i] < losses[best]))
+      best = static_cast<int>(i);
+  return best;
+}
+
 SubheadSummary summarize_subheads(const std::vector<double>& accuracies,
                                   const std::vector<double>& losses) {
   const size_t s = accuracies.size();
@@ -122,10 +131,7 @@ SubheadSummary summarize_subheads(const std::vector<double>& accuracies,
   ENG_CHECK(losses.size() == s, "summarize_subheads", "size mismatch: ", s, " accuracies but ",
             losses.size(), " losses");
   SubheadSummary out;
-  for (size_t i = 1; i < s; ++i)
-    if (!std::isnan(losses[i]) &&
-        (std::isnan(losses[out.selected]) || losses[i] < losses[out.selected]))
-      out.selected = static_cast<int>(i);
+  out.selected = lowest_loss_subhead(losses);
   out.selected_acc = accuracies[out.selected];
   double sum = 0;
   out.best = out.worst = accuracies[0];
@@ -141,6 +147,36 @@ SubheadSummary summarize_subheads(const std::vector<double>& accuracies,
   out.std_sample = s > 1 ? std::sqrt(squares / static_cast<double>(s - 1))
                          : std::numeric_limits<double>::quiet_NaN();
   return out;
+}
+
+SubheadScores score_subheads(const std::vector<std::vector<int>>& preds,
+                             const std::vector<int>& labels, int clusters, int classes) {
+  SubheadScores out;
+  for (const std::vector<int>& p : preds) {
+    const Contingency table = contingency(p, labels, clusters, classes);
+    const std::vector<int> mapping = one_to_one_mapping(table);
+    out.accuracy.push_back(double(matched_count(table, mapping)) / double(table.total));
+    out.confusion.push_back(class_confusion(table, mapping));
+  }
+  return out;
+}
+
+Evaluation make_evaluation(const SubheadScores& scores, const std::vector<double>& losses) {
+  Evaluation e;
+  e.subhead_loss = losses;
+  e.selected = lowest_loss_subhead(losses);
+  if (scores.accuracy.empty()) return e;
+  ENG_CHECK(scores.confusion.size() == scores.accuracy.size(), "make_evaluation",
+            "size mismatch: ", scores.accuracy.size(), " accuracies but ", scores.confusion.size(),
+            " confusions");
+  const SubheadSummary sum = summarize_subheads(scores.accuracy, losses);
+  e.subhead_acc = scores.accuracy;
+  e.selected_acc = sum.selected_acc;
+  e.mean_acc = sum.mean;
+  e.std_acc = sum.std_population;
+  e.best_acc = sum.best;
+  e.confusion = scores.confusion[e.selected];
+  return e;
 }
 
 }  // namespace iic

@@ -1,5 +1,6 @@
 // evaluate.hpp — clustering accuracy: contingency tables, the one-to-one (Hungarian) and
-// many-to-one cluster -> class mappings, and the summary over a head's sub-heads.
+// many-to-one cluster -> class mappings, the summary over a head's sub-heads, the sub-head
+// selection rule and a head's Evaluation (what the trainer records and iic_cluster reports).
 //
 // Contract:
 //  - Predictions are cluster indices in [0, clusters), labels class indices in [0, classes)
@@ -14,6 +15,9 @@
 //    it overlaps most on a fitting split (ties to the lower class; a cluster empty on that split
 //    maps to class 0, as in the authors' code), then is scored on another split.
 //  - Accuracies are matched samples / samples, in [0, 1].
+//  - The one selection rule, everywhere a sub-head is chosen (the trainer's records, Table 1's
+//    "lowest loss" column, iic_cluster's assignments): lowest_loss_subhead, the sub-head with the
+//    lowest loss, ties to the lower index, NaN never preferred (all NaN: sub-head 0).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -57,10 +61,12 @@ double many_to_one_accuracy(const std::vector<int>& fit_preds, const std::vector
                             const std::vector<int>& test_preds, const std::vector<int>& test_labels,
                             int clusters, int classes);
 
-// Table 1's numbers for one head: (a) the accuracy of the sub-head with the lowest loss (ties to
-// the lower index; NaN losses are never preferred) and (b) mean and standard deviation of the
-// sub-head accuracies. std_population divides by S (numpy's default, what the authors report);
-// std_sample by S - 1 (NaN for a single sub-head).
+// The selection rule (see the contract); an empty list is an Error.
+int lowest_loss_subhead(const std::vector<double>& losses);
+
+// Table 1's numbers for one head: (a) the accuracy of the sub-head lowest_loss_subhead selects and
+// (b) mean and standard deviation of the sub-head accuracies. std_population divides by S
+// (numpy's default, what the authors report); std_sample by S - 1 (NaN for a single sub-head).
 struct SubheadSummary {
   int selected = 0;
   double selected_acc = 0;
@@ -72,5 +78,28 @@ struct SubheadSummary {
 };
 SubheadSummary summarize_subheads(const std::vector<double>& accuracies,
                                   const std::vector<double>& losses);
+
+// Each sub-head's predictions ([sub-head][image], clusters in [0, clusters)) against the labels:
+// one-to-one accuracy and the class_confusion of its one-to-one mapping.
+struct SubheadScores {
+  std::vector<double> accuracy;
+  std::vector<std::vector<int64_t>> confusion;
+};
+SubheadScores score_subheads(const std::vector<std::vector<int>>& preds,
+                             const std::vector<int>& labels, int clusters, int classes);
+
+// A head's evaluation: its sub-heads' accuracies and losses, the selected one and the summary.
+struct Evaluation {
+  std::vector<double> subhead_acc;   // one-to-one accuracy per sub-head; empty without labels
+  std::vector<double> subhead_loss;  // the trainer: mean training loss since the last evaluation
+  int selected = 0;                  // lowest_loss_subhead(subhead_loss)
+  double selected_acc = 0, mean_acc = 0, std_acc = 0;  // std: population (numpy default)
+  double best_acc = 0;  // the most accurate sub-head's (what the authors' logs record)
+  // The selected sub-head's class_confusion: C x (C + 1), row = true class, column = the class
+  // its cluster maps to (C: none). Empty without labels.
+  std::vector<int64_t> confusion;
+};
+// `scores` empty (no labels): losses and selection only. Else one score per loss.
+Evaluation make_evaluation(const SubheadScores& scores, const std::vector<double>& losses);
 
 }  // namespace iic

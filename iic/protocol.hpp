@@ -1,25 +1,35 @@
-// protocol.hpp — the settings of one Table 1 row (paper/protocol.md), as data.
+// protocol.hpp — a recipe: the settings of one training run (for Table 1 rows: paper/protocol.md),
+// as data, and what is built from it (the network, the input pipeline).
 //
 // A recipe fixes the network, input pipeline, heads, batch x repeats, head schedule per epoch,
-// optimiser, precision and evaluation cadence. `authors` recipes are the authors' protocol;
-// other recipes (`fast`) say in `notes` how they differ.
+// optimiser, precision and evaluation cadence. Recipes belong to datasets (iic/datasets.hpp:
+// each row lists its recipes, the first being its default); `authors` recipes are the authors'
+// protocol, other recipes say in `notes` how they differ. Nothing here switches on a dataset's
+// or network's name: the network comes from the network registry (models/registry.hpp), the
+// transforms from the recipe's pipeline.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "data/augment.hpp"
+#include "data/augment_sobel.hpp"
 #include "engine/rng.hpp"
 #include "models/cluster_net.hpp"
 
 namespace iic {
 
+// The input pipeline: the authors' MNIST transforms (greyscale in and out), or the Sobel
+// pipeline's transforms (crop, resize, flip, jitter, greyscale out; the Sobel step itself runs in
+// the network when Recipe::sobel).
+enum class PipelineKind { Mnist, Sobel };
+
 struct Recipe {
-  std::string name = "authors";  // "authors", "authors-code" or "fast"
-  std::string dataset;           // "mnist", "cifar10", "cifar100-20", "stl10"
-  std::string table_name;        // as the paper's Table 1 names it: "MNIST", ...
-  std::string network;           // "ClusterNet6c" / "ClusterNet5g"
-  int input_channels = 1;        // after the pipeline (1 greyscale, 2 Sobel)
+  std::string name = "authors";  // "authors", "authors-code", "fast", ...
+  std::string dataset;           // the dataset registry's name: "mnist", "cifar10", ...
+  std::string table_name;        // the dataset's title: "MNIST" (Table 1's name), ...
+  std::string network;           // the network registry's name: "ClusterNet6c", ...
+  bool sobel = false;            // the network applies the Sobel step to the greyscale views
   int input_size = 24;
   int k_a = 50, k_b = 10;  // overclustering head A, main head B
   int subheads = 5;
@@ -33,29 +43,22 @@ struct Recipe {
   bool shuffle = true;             // false: the datasets' own order (the authors')
   bool drop_last = false;          // true: leave out a pass's last partial batch (the authors
                                    // train on it)
-  eng::data::MnistAugment mnist;   // MNIST tf2's rotation sampling and crop sides
-  int authors_epochs = 3200;       // what the authors ran
-  std::string notes;               // how the recipe differs from the authors' protocol, if it does
+  PipelineKind pipeline = PipelineKind::Mnist;
+  eng::data::MnistAugment mnist;      // Mnist pipeline: tf2's rotation sampling and crop sides
+  eng::data::SobelPipeline sobel_tf;  // Sobel pipeline: crop, input side, flip, jitter
+  std::string notes;  // how the recipe differs from the authors' protocol, if it does
 };
 
-// The authors' protocol for a dataset; throws for an unknown name (listing the known ones).
-Recipe authors_recipe(const std::string& dataset);
-std::vector<std::string> table1_datasets();  // mnist, cifar10, cifar100-20, stl10
-// "authors" -> authors_recipe; "authors-code" (MNIST only) -> what the authors' released
-// cluster_greyscale_twohead.py actually runs: its head-A pass calls net(x) without head="A", so
-// every pass trains head B (head A stays at its initialisation), tf2 rotates with nearest
-// sampling (torchvision's default), data in the datasets' own order; "fast" -> the fast recipe
-// (MNIST only: 99% as soon as possible on CPUs, docs/results.md): authors-code with tf2 crops of
-// 20 or 24 pixels only, bf16, an evaluation after every pass, a stop at 99%. Unknown names or
-// datasets without one are errors listing the known.
+// The recipe `name` of the registered dataset `dataset` (iic/datasets.hpp); "" = the dataset's
+// default (its first). Unknown names, or a dataset without that recipe, are errors listing the
+// known ones.
 Recipe make_recipe(const std::string& name, const std::string& dataset);
+Recipe authors_recipe(const std::string& dataset);  // make_recipe("authors", dataset)
 
-// The recipe's network (network, input_size, k_a, k_b, subheads), initialised from `rng`.
-// Greyscale input; `sobel` (ClusterNet5g only): the network applies the Sobel step itself, as
-// in Table 1; false feeds the greyscale image to the trunk directly.
-std::unique_ptr<models::ClusterNet> make_network(const Recipe& r, eng::Rng& rng, bool sobel = true);
-// The recipe's tf1/tf2/tf3: MNIST's greyscale pipeline with the recipe's MnistAugment, else the
-// Sobel pipeline (STL-10's 64-pixel crops, CIFAR's 20-pixel ones), greyscale out.
+// The recipe's network from the network registry, initialised from `rng`: input of the recipe's
+// side, greyscale (one channel), the Sobel step inside when `sobel`.
+std::unique_ptr<models::ClusterNet> make_network(const Recipe& r, eng::Rng& rng);
+// The recipe's tf1/tf2/tf3 (greyscale out).
 eng::data::TransformSet make_transforms(const Recipe& r);
 
 }  // namespace iic

@@ -41,12 +41,6 @@ double number(const std::string& s, const std::string& path) {
 
 }  // namespace
 
-const PaperRow* ReferenceData::paper_row(const std::string& dataset) const {
-  for (const PaperRow& r : paper)
-    if (r.dataset == dataset) return &r;
-  return nullptr;
-}
-
 std::vector<CurvePoint> ReferenceData::curve(const std::string& dataset) const {
   std::vector<CurvePoint> out;
   for (const CurvePoint& p : curves)
@@ -65,10 +59,6 @@ std::optional<CurvePoint> ReferenceData::at_epoch(const std::string& dataset, in
 
 ReferenceData load_reference(const std::string& dir) {
   ReferenceData ref;
-  std::string paper_path = dir + "/paper_table1.csv";
-  for (const auto& c : read_csv(paper_path, 4))
-    ref.paper.push_back(
-        {c[0], number(c[1], paper_path), number(c[2], paper_path), number(c[3], paper_path)});
   std::string curve_path = dir + "/authors_curves.csv";
   for (const auto& c : read_csv(curve_path, 6)) {
     CurvePoint p{c[0],

@@ -1,4 +1,4 @@
-// train.hpp — IIC training with the authors' two-head schedule, evaluation, checkpoints.
+// train.hpp — IIC training with the authors' two-head schedule, evaluations and checkpoints.
 //
 // Contract:
 //  - One epoch = the recipe's head passes in order (MNIST: head_b, head_b, head_a); a pass is
@@ -17,18 +17,19 @@
 //    `identical_work` runs the full r*B pass instead (benchmarks, and the test that shows both
 //    agree).
 //  - After every epoch (and, with eval_every_passes = n, also after every n-th head pass of the
-//    run): evaluation of head B's sub-heads on the eval set (tf3, batch-norm batch statistics),
-//    Hungarian one-to-one accuracy (skipped when the eval set has no labels: then the record
-//    holds losses only); the "lowest loss" sub-head is the one with the lowest mean training
-//    loss over the head-B steps since the previous evaluation (the epoch's, without
-//    eval_every_passes). stop_at_accuracy > 0 ends the run at the first evaluation whose
-//    lowest-loss sub-head reaches it (a benchmark criterion: it reads the labels).
-//  - Checkpoints (out_dir/checkpoint.safetensors, atomic) after every epoch and every
-//    checkpoint_every_s seconds; `resume` restarts exactly at the saved step (same batches, same
-//    parameters and optimizer state: a resumed run equals an uninterrupted one bit for bit on
-//    the CPU). The checkpoint holds the size of each head's training set; resuming with other
-//    sizes is an Error. A non-finite loss stops the run with an Error; the last checkpoint is
-//    kept.
+//    run): evaluation of head B's sub-heads on the eval set by predict.hpp (tf3, batch-norm batch
+//    statistics, batches of evaluation_options), Hungarian one-to-one accuracy (skipped when the
+//    eval set has no labels: then the record holds losses only); the selected sub-head is
+//    evaluate.hpp's lowest_loss_subhead of the mean training losses over the head-B steps since
+//    the previous evaluation (the epoch's, without eval_every_passes). stop_at_accuracy > 0 ends
+//    the run at the first evaluation whose selected sub-head reaches it (a benchmark criterion:
+//    it reads the labels).
+//  - Checkpoints (out_dir/checkpoint.safetensors, run_state.hpp: atomic, a versioned state)
+//    after every evaluation and every checkpoint_every_s seconds; `resume` restarts exactly at
+//    the saved step (same batches, same parameters and optimizer state: a resumed run equals an
+//    uninterrupted one bit for bit on the CPU). A checkpoint of another dataset, network, seed,
+//    shuffle setting or per-head training-set sizes is an Error. A non-finite loss stops the run
+//    with an Error; the last checkpoint is kept.
 #pragma once
 #include <functional>
 #include <map>
@@ -39,8 +40,9 @@
 #include "data/dataset.hpp"
 #include "data/loader.hpp"
 #include "engine/adam.hpp"
-#include "engine/json.hpp"
+#include "iic/predict.hpp"
 #include "iic/protocol.hpp"
+#include "iic/run_state.hpp"
 #include "models/cluster_net.hpp"
 
 namespace iic {
@@ -65,27 +67,6 @@ struct TrainOptions {
   bool progress = true;  // a progress bar on stderr
 };
 
-struct Evaluation {
-  std::vector<double> subhead_acc;                     // head B sub-heads, one-to-one accuracy
-  std::vector<double> subhead_loss;                    // their mean training loss over the epoch
-  int selected = 0;                                    // index of the lowest-loss sub-head
-  double selected_acc = 0, mean_acc = 0, std_acc = 0;  // std: population (numpy default)
-  // The selected sub-head's class_confusion (evaluate.hpp): C x (C + 1), row = true class,
-  // column = the class its cluster maps to (C: none). Empty without labels.
-  std::vector<int64_t> confusion;
-};
-
-// One evaluation: after an epoch, after a pass (eval_every_passes), or where a budget stopped.
-struct EpochRecord {
-  int epoch = 0;             // epochs completed
-  double epochs_done = 0;    // training steps / steps of a full epoch (its passes uncut)
-  bool partial = false;      // the time budget ended the run here, inside an epoch
-  int64_t steps = 0;         // training steps completed
-  double train_seconds = 0;  // wall time spent training (evaluation excluded)
-  double eval_seconds = 0;   // wall time spent evaluating, this record's evaluation included
-  Evaluation eval;
-};
-
 struct TrainResult {
   std::vector<EpochRecord> history;
   bool budget_reached = false;
@@ -102,8 +83,10 @@ eng::Tensor subhead_losses(const models::ClusterNet& net, const std::string& hea
                            const eng::Tensor& x, const eng::Tensor& x_tf, int repeats, float lambda,
                            bool identical_work);
 
-eng::Json to_json(const Evaluation& e);
-eng::Json to_json(const EpochRecord& r);
+// The trainer's evaluation batches: eval_batch (else the recipe's batch x repeats, as the
+// authors' evaluation loader), eval_limit, loader_workers threads. iic_cluster predicts with
+// these too, so its figures equal the trainer's.
+PredictOptions evaluation_options(const Recipe& recipe, const TrainOptions& options);
 
 class Trainer {
  public:
@@ -126,27 +109,16 @@ class Trainer {
   std::function<void(const EpochRecord&)> on_epoch;
 
  private:
-  // Where the run stands: enough to resume exactly.
-  struct Position {
-    int epoch = 0;     // epochs completed
-    int pass = 0;      // head passes completed within the epoch
-    int64_t step = 0;  // steps completed within the pass
-    int64_t total_steps = 0;
-    double train_seconds = 0;
-    double eval_seconds = 0;
-    std::vector<double> loss_sum;  // head-B sub-head losses summed since the last evaluation
-    int64_t loss_count = 0;
-  };
-  // Evaluates, appends the record to `history`, checkpoints, calls on_epoch.
-  const EpochRecord& record(Position& pos, bool partial, std::vector<EpochRecord>& history);
+  // Evaluates, appends the record to the history, checkpoints, calls on_epoch.
+  const EpochRecord& record(RunState& state, bool partial);
+  void save(const RunState& state) const;
+  bool resume(RunState& state);  // false: nothing to resume from
+  RunIdentity identity() const;
   std::string checkpoint_path() const;
-  void save_checkpoint(const Position& pos, const std::vector<EpochRecord>& history);
-  bool load_checkpoint(Position& pos, std::vector<EpochRecord>& history);
   std::vector<int64_t> pass_order(const eng::data::Dataset& set, int64_t pass_id) const;
   const eng::data::Dataset& train_set(const std::string& head) const;
   int64_t full_pass_steps(const std::string& head) const;  // drop_last, as the loader
   int64_t full_epoch_steps() const;                        // the schedule's passes uncut
-  eng::Json train_set_sizes_json() const;                  // head -> its training set's size
 
   models::ClusterNet& net_;
   Recipe recipe_;

@@ -1,6 +1,7 @@
-// cuda_parity.hpp — what the CUDA test programs (test_cuda_ops, test_cuda_pipeline) share:
-// running a function on the CPU (reference kernels) and on CUDA from the same inputs and
-// cotangent and comparing outputs and gradients, the tolerances, TF32 for a scope, and main().
+// cuda_parity.hpp — what the CUDA test programs (test_cuda_ops, test_cuda_pipeline) share on top
+// of tests/op_harness.hpp: a function on the CPU (reference kernels) and on CUDA from the same
+// inputs and cotangent, outputs and gradients compared; seeded inputs by stream; and main().
+// The per-op CUDA parity cases are in the op table (tests/op_cases.hpp), run by test_ops.
 //
 // Parity runs with TF32 off (plain float32 on both sides). The CPU reference sums in double or in
 // another order than cuDNN/cuBLAS, so results differ by float32 rounding: every comparison is
@@ -20,81 +21,53 @@
 
 #include "engine/cuda_runtime.hpp"
 #include "ops/ops.hpp"
-#include "tests/testing.hpp"
+#include "tests/op_harness.hpp"
 
 namespace cuda_parity {
 
 using eng::Device;
 using eng::Shape;
 using eng::Tensor;
+using optest::kExact;
+using optest::kGemm;
+using optest::kNorm;
+using optest::Tf32Guard;
 using testing::Fn;
 
-inline constexpr double kExact = 1e-5, kGemm = 1e-4, kNorm = 1e-3, kTf32 = 1e-2;
-
-// TF32 set for a scope.
-struct Tf32Guard {
-  explicit Tf32Guard(bool on) : previous(eng::cuda::tf32()) { eng::cuda::set_tf32({on, on}); }
-  ~Tf32Guard() { eng::cuda::set_tf32(previous); }
-  eng::cuda::Tf32 previous;
-};
+inline constexpr double kTf32 = 1e-2;
 
 // |gpu - cpu| <= tol * (|cpu| + max|cpu|) elementwise (see the file comment).
 inline void check_scaled(const Tensor& gpu, const Tensor& cpu, double tol,
                          const std::string& what) {
-  BOOST_REQUIRE_MESSAGE(gpu.defined() && cpu.defined(), what << ": undefined result");
   BOOST_CHECK_MESSAGE(gpu.device() == Device::CUDA, what << ": result is on " << gpu.describe());
-  testing::check_close(gpu, cpu, tol, tol * testing::max_abs(cpu) + 1e-30, what);
+  optest::check_bound(gpu, cpu, optest::scaled(tol), what);
 }
 
 inline void check_bitwise(const Tensor& a, const Tensor& b, const std::string& what) {
   BOOST_CHECK_MESSAGE(a.to_vector() == b.to_vector(), what << ": repeated CUDA run differs");
 }
 
-struct Run {
-  Tensor out;
-  std::vector<Tensor> grads;  // per input, undefined where not asked
-};
-
-// f on copies of `inputs` on `device` (those with wants_grad[k] require grad), then backward
-// with the cotangent `seed` (created from the CPU output's shape when undefined).
-inline Run run_on(Device device, const Fn& f, const std::vector<Tensor>& inputs,
-                  const std::vector<bool>& wants_grad, Tensor& seed) {
-  eng::CpuBackendGuard ref(eng::CpuBackend::Reference);
-  std::vector<Tensor> in;
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    Tensor t;  // an undefined input (an absent bias) stays undefined
-    if (inputs[k].defined()) t = device == Device::CPU ? inputs[k].clone() : inputs[k].to(device);
-    if (t.defined() && wants_grad[k]) t.set_requires_grad(true);
-    in.push_back(t);
-  }
-  Run r;
-  r.out = f(in);
-  if (!seed.defined()) {
-    eng::Rng rng(77, 3);
-    seed = testing::randn(r.out.shape(), rng);
-  }
-  if (r.out.requires_grad()) eng::run_backward(r.out, seed.to(device));
-  for (size_t k = 0; k < in.size(); ++k)
-    r.grads.push_back(in[k].defined() && wants_grad[k] ? in[k].grad() : Tensor());
-  return r;
+// Each input's role: a gradient where wants_grad says so (default: every defined input).
+inline std::vector<optest::Role> roles_of(const std::vector<Tensor>& inputs,
+                                          std::vector<bool> wants_grad) {
+  if (wants_grad.empty()) wants_grad.assign(inputs.size(), true);
+  std::vector<optest::Role> roles;
+  for (size_t k = 0; k < inputs.size(); ++k)
+    roles.push_back(!inputs[k].defined() ? optest::Role::Absent
+                    : wants_grad[k]      ? optest::Role::Grad
+                                         : optest::Role::Const);
+  return roles;
 }
 
 // f on the CPU (reference kernels) and on CUDA from the same inputs and cotangent: the output
 // within `tol`, every gradient within `grad_tol`. wants_grad: per input (default: all defined).
 inline void check_parity(const std::string& what, const Fn& f, const std::vector<Tensor>& inputs,
                          double tol, double grad_tol, std::vector<bool> wants_grad = {}) {
-  Tf32Guard fp32(false);
-  if (wants_grad.empty()) wants_grad.assign(inputs.size(), true);
-  Tensor seed;
-  Run cpu = run_on(Device::CPU, f, inputs, wants_grad, seed);
-  Run gpu = run_on(Device::CUDA, f, inputs, wants_grad, seed);
-  check_scaled(gpu.out, cpu.out, tol, what + " forward");
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    if (!wants_grad[k] || !inputs[k].defined()) continue;
-    BOOST_REQUIRE_MESSAGE(cpu.grads[k].defined() && gpu.grads[k].defined(),
-                          what << ": input " << k << " received no gradient");
-    check_scaled(gpu.grads[k], cpu.grads[k], grad_tol, what + " d/d input" + std::to_string(k));
-  }
+  const std::vector<optest::Role> roles = roles_of(inputs, wants_grad);
+  optest::Run cpu = optest::run(eng::Kernel::Reference, f, inputs, roles, Tensor(), what);
+  optest::Run gpu = optest::run(eng::Kernel::CUDA, f, inputs, roles, cpu.seed, what);
+  optest::check_against(gpu, cpu, eng::Kernel::CUDA, roles,
+                        {optest::scaled(tol), optest::scaled(grad_tol), {}}, what);
 }
 
 inline Tensor randn(const Shape& s, uint64_t stream, float scale = 1.0f) {

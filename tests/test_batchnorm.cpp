@@ -1,15 +1,15 @@
-// test_batchnorm.cpp — batch_norm (+ fused ReLU) in all three modes: hand-computed outputs and
-// running-statistics updates, finite-difference gradients (x, gamma, beta; 1-D and 2-D inputs;
-// random cotangents, since the output is invariant to a shift of x), oneDNN against the
-// reference on awkward shapes and blocked layouts (also through a bn -> relu -> pool chain that
-// must never leave the blocked layout), bit-for-bit reruns, input errors.
+// test_batchnorm.cpp — batch_norm (+ fused ReLU) beyond the op table (tests/op_cases.hpp, whose
+// cases test_ops runs in all three modes for parity of every kernel family and finite
+// differences): hand-computed outputs and running-statistics updates in all three modes, 1-D and
+// 2-D inputs, oneDNN on blocked layouts (also through a bn -> relu -> pool chain that must never
+// leave the blocked layout), bit-for-bit reruns, input errors.
 #define BOOST_TEST_MODULE batchnorm
 #include <cmath>
 
 #include "ops/batchnorm.hpp"
 #include "ops/pool2d.hpp"
 #include "ops/relu.hpp"
-#include "tests/testing.hpp"
+#include "tests/op_cases.hpp"
 #ifdef ENG_HAVE_ONEDNN
 #include "ops/onednn_common.hpp"
 #endif
@@ -19,6 +19,7 @@ using eng::BatchNormParams;
 using eng::CpuBackend;
 using eng::Shape;
 using eng::Tensor;
+using optest::Role;
 using testing::expect_error;
 
 namespace {
@@ -27,10 +28,8 @@ const std::vector<BatchNormMode> kModes{BatchNormMode::Train, BatchNormMode::Eva
                                         BatchNormMode::EvalRunning};
 
 std::string describe(BatchNormMode m, bool relu, const Shape& s) {
-  const char* mode = m == BatchNormMode::Train            ? "Train"
-                     : m == BatchNormMode::EvalBatchStats ? "EvalBatchStats"
-                                                          : "EvalRunning";
-  return eng::str("batch_norm ", mode, relu ? "+relu " : " ", eng::shape_str(s));
+  return eng::str("batch_norm ", optest::batch_norm_mode_name(m), relu ? "+relu " : " ",
+                  eng::shape_str(s));
 }
 
 // Parameters with private copies of the running statistics (each run starts from the same).
@@ -53,29 +52,15 @@ struct Channels {
         rv(testing::uniform({c}, rng, 0.5f, 2.0f)) {}
 };
 
-struct Result {
-  Tensor y, dx, dgamma, dbeta, running_mean, running_var;
-};
+const std::vector<Role> kRoles{Role::Grad, Role::Param, Role::Param, Role::State, Role::State};
 
-// Forward with p (its running statistics are updated in place) and backward with `seed`, on b.
-Result run(CpuBackend b, const Tensor& x, const Tensor& gamma, const Tensor& beta,
-           const BatchNormParams& p, const Tensor& seed) {
-  eng::CpuBackendGuard guard(b);
-  Tensor lx = x.detach(), lg = gamma.detach(), lb = beta.detach();
-  for (Tensor* t : {&lx, &lg, &lb}) t->set_requires_grad(true);
-  Tensor y = eng::batch_norm(lx, lg, lb, p);
-  eng::run_backward(y, seed);
-  return {y, lx.grad(), lg.grad(), lb.grad(), p.running_mean, p.running_var};
-}
-
-void compare(const Result& got, const Result& want, const std::string& what, bool train) {
-  testing::check_close(got.y, want.y, 1e-5, 1e-5, what + " y");
-  testing::check_close(got.dx, want.dx, 1e-4, 1e-4, what + " dx");
-  testing::check_close(got.dgamma, want.dgamma, 1e-4, 1e-4, what + " dgamma");
-  testing::check_close(got.dbeta, want.dbeta, 1e-4, 1e-4, what + " dbeta");
-  if (!train) return;
-  testing::check_close(got.running_mean, want.running_mean, 1e-6, 1e-6, what + " running_mean");
-  testing::check_close(got.running_var, want.running_var, 1e-5, 1e-6, what + " running_var");
+// batch_norm (optest::batch_norm_fn) of x with ch on backend b, backward with `seed`; the
+// running statistics after the run are r.after[3] and r.after[4].
+optest::Run run(CpuBackend b, BatchNormMode mode, bool relu, const Tensor& x, const Channels& ch,
+                const Tensor& seed) {
+  return optest::run(optest::family_of(b), optest::batch_norm_fn(mode, relu),
+                     {x, ch.gamma, ch.beta, ch.rm, ch.rv}, kRoles, seed,
+                     describe(mode, relu, x.shape()));
 }
 
 #ifdef ENG_HAVE_ONEDNN
@@ -85,7 +70,6 @@ Tensor blocked(const Tensor& t, dnnl::memory::format_tag tag) {
 #endif
 
 }  // namespace
-
 // x [4, 2]: channel 0 = {1, 2, 3, 6} (mean 3, biased var 3.5, unbiased 14/3),
 //           channel 1 = {0, 0, 4, 4} (mean 2, biased var 4, unbiased 16/3).
 BOOST_AUTO_TEST_CASE(hand_values_and_running_statistics) {
@@ -154,74 +138,18 @@ BOOST_AUTO_TEST_CASE(one_d_and_two_d_inputs_pool_over_batch_and_space) {
   }
 }
 
-// Perturbing one x (through the batch statistics), gamma or beta moves every output of its
-// channel, so with the fused ReLU an output near 0 makes the finite difference straddle the
-// kink. The ReLU cases therefore use x = +-(1..2) with alternating signs (|x - mean| >= 0.5 in
-// every channel of these shapes), beta = 0 and running mean 0: pre-activations stay far from 0.
-Tensor away_from_zero(const Shape& s, eng::Rng& rng) {
-  std::vector<float> v = testing::uniform(s, rng, 1.0f, 2.0f).to_vector();
-  for (size_t i = 0; i < v.size(); i += 2) v[i] = -v[i];
-  return Tensor::from_vector(s, v);
-}
-
-BOOST_AUTO_TEST_CASE(gradcheck_every_mode_rank_and_backend) {
-  eng::Rng rng(31);
-  const std::vector<Shape> shapes{{6, 3}, {4, 3, 5}, {2, 3, 3, 4}};
-  Channels ch(3, rng);
-  for (const Shape& s : shapes)
-    for (bool relu : {false, true}) {
-      Tensor x = relu ? away_from_zero(s, rng) : testing::randn(s, rng, 2.0f);
-      Tensor beta = relu ? Tensor::zeros({3}) : ch.beta, rm = relu ? Tensor::zeros({3}) : ch.rm;
-      for (CpuBackend b : testing::all_cpu_backends())
-        for (BatchNormMode mode : kModes) {
-          eng::CpuBackendGuard guard(b);
-          BatchNormParams p = params(mode, relu, rm, ch.rv);
-          testing::gradcheck(
-              describe(mode, relu, s) + " on " + eng::kernel_name(eng::pick_kernel(x)),
-              [&](const std::vector<Tensor>& in) {
-                return eng::batch_norm(in[0], in[1], in[2], p);
-              },
-              {x, ch.gamma, beta});
-        }
-    }
-}
-
-BOOST_AUTO_TEST_CASE(fast_backends_match_reference_on_awkward_shapes) {
-  eng::Rng rng(37);
-  const std::vector<Shape> shapes{{1, 1, 3, 3}, {1, 3, 3, 3}, {2, 17, 5, 5}, {3, 64, 3, 3},
-                                  {7, 17},      {2, 64},      {3, 17, 5},    {1, 3, 4}};
-  for (const Shape& s : shapes) {
-    Channels ch(s[1], rng);
-    Tensor x = testing::randn(s, rng, 3.0f), seed = testing::randn(s, rng);
-    for (BatchNormMode mode : kModes)
-      for (bool relu : {false, true}) {
-        Result want = run(CpuBackend::Reference, x, ch.gamma, ch.beta,
-                          params(mode, relu, ch.rm, ch.rv), seed);
-        for (CpuBackend b : testing::fast_cpu_backends()) {
-          Result got = run(b, x, ch.gamma, ch.beta, params(mode, relu, ch.rm, ch.rv), seed);
-          BOOST_TEST(got.y.is_plain(), describe(mode, relu, s)
-                                           << ": plain input, output " << got.y.describe());
-          compare(got, want, describe(mode, relu, s), mode == BatchNormMode::Train);
-        }
-      }
-  }
-}
-
 BOOST_AUTO_TEST_CASE(reruns_are_bit_for_bit) {
   eng::Rng rng(41);
   const Shape s{3, 17, 5, 5};
   Channels ch(17, rng);
   Tensor x = testing::randn(s, rng), seed = testing::randn(s, rng);
   for (CpuBackend b : testing::all_cpu_backends()) {
-    Result first =
-        run(b, x, ch.gamma, ch.beta, params(BatchNormMode::Train, true, ch.rm, ch.rv), seed);
-    Result again =
-        run(b, x, ch.gamma, ch.beta, params(BatchNormMode::Train, true, ch.rm, ch.rv), seed);
-    const std::string what = eng::str("rerun on backend ", int(b));
-    testing::check_close(again.y, first.y, 0, 0, what + " y");
-    testing::check_close(again.dx, first.dx, 0, 0, what + " dx");
-    testing::check_close(again.dgamma, first.dgamma, 0, 0, what + " dgamma");
-    testing::check_close(again.running_var, first.running_var, 0, 0, what + " running_var");
+    // y, dx, dgamma, dbeta and the running statistics
+    const std::vector<float> first =
+        optest::values_of(run(b, BatchNormMode::Train, true, x, ch, seed));
+    const std::vector<float> again =
+        optest::values_of(run(b, BatchNormMode::Train, true, x, ch, seed));
+    BOOST_TEST((again == first), "rerun on backend " << int(b));
   }
 }
 
@@ -240,16 +168,16 @@ BOOST_AUTO_TEST_CASE(onednn_keeps_blocked_layouts) {
     for (BatchNormMode mode : kModes)
       for (bool relu : {false, true}) {
         const std::string what = describe(mode, relu, s) + " blocked";
-        Result want = run(CpuBackend::Reference, x, ch.gamma, ch.beta,
-                          params(mode, relu, ch.rm, ch.rv), seed);
+        optest::Run want = run(CpuBackend::Reference, mode, relu, x, ch, seed);
         for (const Tensor& in : {xb, x})                       // x blocked or plain
           for (const Tensor& sd : {seed, blocked(seed, t)}) {  // dy plain or blocked
-            Result got = run(CpuBackend::OneDNN, in, ch.gamma, ch.beta,
-                             params(mode, relu, ch.rm, ch.rv), sd);
-            BOOST_TEST((in.is_plain() ? got.y.is_plain()
-                                      : got.y.layout() && got.y.layout()->same_as(*in.layout())),
-                       what << ": input " << in.describe() << " gave " << got.y.describe());
-            compare(got, want, what, mode == BatchNormMode::Train);
+            optest::Run got = run(CpuBackend::OneDNN, mode, relu, in, ch, sd);
+            const Tensor& y = got.out;
+            BOOST_TEST(
+                (in.is_plain() ? y.is_plain() : y.layout() && y.layout()->same_as(*in.layout())),
+                what << ": input " << in.describe() << " gave " << y.describe());
+            optest::check_against(got, want, eng::Kernel::OneDNN, kRoles,
+                                  optest::tolerance(optest::Tol::Norm, eng::Kernel::OneDNN), what);
           }
         BatchNormParams p = params(mode, relu, ch.rm, ch.rv);
         eng::BatchNormSaved saved;
@@ -270,30 +198,25 @@ BOOST_AUTO_TEST_CASE(blocked_chain_never_reorders) {
   Tensor seed = testing::randn({2, 17, 3, 3}, rng);
   for (bool fused : {false, true}) {
     const std::string what = fused ? "bn+relu -> avg_pool" : "bn -> relu -> max_pool";
-    auto chain = [&](CpuBackend b, const Tensor& input, std::vector<Tensor>* grads) {
-      eng::CpuBackendGuard guard(b);
-      Tensor lx = input.detach(), lg = ch.gamma.detach();
-      lx.set_requires_grad(true);
-      lg.set_requires_grad(true);
+    auto chain = [&](const std::vector<Tensor>& in) {
+      const bool onednn = eng::pick_kernel(in[0]) == eng::Kernel::OneDNN;
       BatchNormParams p = params(BatchNormMode::Train, fused, ch.rm, ch.rv);
-      Tensor h = eng::batch_norm(lx, lg, ch.beta, p);
-      if (b == CpuBackend::OneDNN) BOOST_TEST((h.layout() && h.layout()->same_as(*input.layout())));
+      Tensor h = eng::batch_norm(in[0], in[1], ch.beta, p);
+      if (onednn) BOOST_TEST((h.layout() && h.layout()->same_as(*in[0].layout())));
       if (!fused) h = eng::relu(h);
-      if (b == CpuBackend::OneDNN) BOOST_TEST((h.layout() && h.layout()->same_as(*input.layout())));
+      if (onednn) BOOST_TEST((h.layout() && h.layout()->same_as(*in[0].layout())));
       Tensor y = fused ? eng::avg_pool2d(h, eng::Pool2dParams::square(2, 2))
                        : eng::max_pool2d(h, eng::Pool2dParams::square(2, 2));
-      if (b == CpuBackend::OneDNN)
-        BOOST_TEST((y.layout() && y.layout()->name() == input.layout()->name()));
-      eng::run_backward(y, seed);
-      *grads = {lx.grad(), lg.grad()};
+      if (onednn) BOOST_TEST((y.layout() && y.layout()->name() == in[0].layout()->name()));
       return y;
     };
-    std::vector<Tensor> want_g, got_g;
-    Tensor want = chain(CpuBackend::Reference, x, &want_g);
-    Tensor got = chain(CpuBackend::OneDNN, blocked(x, dnnl::memory::format_tag::nChw16c), &got_g);
-    testing::check_close(got, want, 1e-5, 1e-5, what + " y");
-    testing::check_close(got_g[0], want_g[0], 1e-4, 1e-4, what + " dx");
-    testing::check_close(got_g[1], want_g[1], 1e-4, 1e-4, what + " dgamma");
+    const std::vector<Role> roles{Role::Grad, Role::Param};
+    optest::Run want = optest::run(eng::Kernel::Reference, chain, {x, ch.gamma}, roles, seed, what);
+    optest::Run got =
+        optest::run(eng::Kernel::OneDNN, chain,
+                    {blocked(x, dnnl::memory::format_tag::nChw16c), ch.gamma}, roles, seed, what);
+    optest::check_against(got, want, eng::Kernel::OneDNN, roles,
+                          optest::tolerance(optest::Tol::Norm, eng::Kernel::OneDNN), what);
   }
 }
 

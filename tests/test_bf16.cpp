@@ -1,7 +1,8 @@
 // test_bf16.cpp — bf16 compute precision (backend.hpp) of the CPU convolutions:
 //  - oneDNN's bf16 kernels (forward, backward data, backward weights, bias gradient) against the
 //    reference conv with the same bf16 rounding, and against the float32 reference, on awkward
-//    shapes and the ClusterNet6c shapes; each gradient requested alone;
+//    shapes and the ClusterNet6c shapes of the op table (tests/op_cases.hpp); each gradient
+//    requested alone;
 //  - a small trunk, conv -> batch norm -> pool -> conv (blocked float32 tensors between the ops,
 //    batch norm in float32): with ReLU and max pool against the reference trunk with the same
 //    rounding, with neither (a smooth function) against the float32 reference trunk;
@@ -40,7 +41,7 @@
 #include "ops/batchnorm.hpp"
 #include "ops/conv2d.hpp"
 #include "ops/pool2d.hpp"
-#include "tests/testing.hpp"
+#include "tests/op_cases.hpp"
 
 using eng::Conv2dParams;
 using eng::CpuBackend;
@@ -51,38 +52,23 @@ using eng::Tensor;
 
 namespace {
 
-struct ConvCase {
-  const char* name;
-  Shape x, w;
-  Conv2dParams p;
-  bool bias;
-};
+// Of the op table's conv2d shapes (tests/op_cases.hpp): batch 1 and 3x3 maps, channel counts off
+// the 16-lane blocks, stride 2 (floor), 5x5 with padding, dilation with asymmetric stride and
+// padding, 1x1; then the trunk's layers.
+const char* const kShapes[] = {
+    "batch1_3x3map_c3", "c5_to_c17_stride2_pad1", "c17_5x5_pad2",     "asymmetric",      "1x1_c17",
+    "clusternet_conv1", "clusternet_conv2",       "clusternet_conv3", "clusternet_conv4"};
 
-// Batch 1 and 3x3 maps, channel counts off the 16-lane blocks, odd sizes with stride 2 (floor),
-// 5x5 with padding, dilation with asymmetric stride and padding, 1x1; then the trunk's layers.
-const std::vector<ConvCase> kCases = {
-    {"n1_map3_c3_to_c5", {1, 3, 3, 3}, {5, 3, 3, 3}, Conv2dParams::square(1, 1), false},
-    {"c5_to_c17_s2_p1", {2, 5, 9, 7}, {17, 5, 3, 3}, Conv2dParams::square(2, 1), true},
-    {"c17_to_c7_5x5_p2", {3, 17, 5, 6}, {7, 17, 5, 5}, Conv2dParams::square(1, 2), true},
-    {"dilated_asymmetric", {2, 5, 11, 8}, {6, 5, 2, 3}, {1, 2, 0, 1, 2, 1}, true},
-    {"1x1_c19_to_c9", {2, 19, 4, 5}, {9, 19, 1, 1}, Conv2dParams::square(1, 0), false},
-    {"trunk_conv1", {2, 1, 24, 24}, {64, 1, 5, 5}, Conv2dParams::square(1, 2), false},
-    {"trunk_conv2", {2, 64, 12, 12}, {128, 64, 5, 5}, Conv2dParams::square(1, 2), false},
-    {"trunk_conv3", {2, 128, 6, 6}, {256, 128, 5, 5}, Conv2dParams::square(1, 2), false},
-    {"trunk_conv4", {2, 256, 3, 3}, {512, 256, 5, 5}, Conv2dParams::square(1, 2), false},
-};
-
-// x, dy ~ N(0, 1), w ~ N(0, 1/fan_in), b ~ N(0, 1): outputs and gradients of order 1.
+// x ~ N(0, 1), w ~ N(0, 1/fan_in), b ~ N(0, 1) (the table's), dy ~ N(0, 1): outputs and
+// gradients of order 1.
 struct ConvData {
-  Tensor x, w, b, dy;
+  std::vector<Tensor> in;  // x, w, b
+  Tensor dy;
 };
-ConvData conv_data(const ConvCase& c, uint64_t seed) {
+ConvData conv_data(const optest::ConvShape& c, uint64_t seed) {
+  ConvData d{optest::conv2d_case(c).make_inputs(), Tensor()};
   eng::Rng rng(seed, 5);
-  ConvData d;
-  d.x = testing::randn(c.x, rng);
-  d.w = testing::randn(c.w, rng, 1.0f / std::sqrt(float(c.w[1] * c.w[2] * c.w[3])));
-  if (c.bias) d.b = testing::randn({c.w[0]}, rng);
-  d.dy = testing::randn(eng::conv2d_output_shape(d.x, d.w, d.b, c.p), rng);
+  d.dy = testing::randn(eng::conv2d_output_shape(d.in[0], d.in[1], d.in[2], c.p), rng);
   return d;
 }
 
@@ -93,24 +79,22 @@ Tensor abs_of(const Tensor& t) {
   return Tensor::from_vector(t.shape(), v);
 }
 
-// conv2d forward and backward (seed d.dy) on one backend in one precision; `need` selects the
-// gradients (bit 1: x, 2: w, 4: b), the others come back undefined.
-struct ConvOut {
-  Tensor y, dx, dw, db;
-};
-ConvOut conv_on(CpuBackend backend, Precision precision, const ConvData& d, const Conv2dParams& p,
-                int need = 7) {
-  eng::CpuBackendGuard backend_guard(backend);
+// y, dx, dw, db of conv2d (optest::run, seed d.dy) on one backend in one precision; `need`
+// selects the gradients (bit 1: x, 2: w, 4: b), the others come back undefined.
+std::vector<Tensor> conv_on(CpuBackend backend, Precision precision, const ConvData& d,
+                            const Conv2dParams& p, int need = 7) {
+  using optest::Role;
   eng::PrecisionGuard precision_guard(precision);
-  Tensor x = d.x.clone().set_requires_grad(need & 1);
-  Tensor w = d.w.clone().set_requires_grad(need & 2);
-  Tensor b = d.b.defined() ? d.b.clone().set_requires_grad(need & 4) : Tensor();
-  Tensor y = eng::conv2d(x, w, b, p);
-  if (y.requires_grad()) eng::run_backward(y, d.dy);
-  return {y, x.grad(), w.grad(), b.defined() ? b.grad() : Tensor()};
+  const std::vector<Role> roles = {need & 1 ? Role::Grad : Role::Const,
+                                   need & 2 ? Role::Param : Role::Const,
+                                   !d.in[2].defined() ? Role::Absent
+                                   : need & 4         ? Role::Param
+                                                      : Role::Const};
+  optest::Run r = optest::run(optest::family_of(backend), optest::conv2d_fn(p), d.in, roles, d.dy,
+                              eng::precision_name(precision));
+  return {r.out, r.grads[0], r.grads[1], r.grads[2]};
 }
 
-std::vector<Tensor> parts(const ConvOut& o) { return {o.y, o.dx, o.dw, o.db}; }
 const char* const kPartNames[] = {"y", "dx", "dw", "db"};
 
 // |got - ref| <= 2^-7 (1 + 2^-9) S + 1e-4 (S + |ref|) elementwise (see the contract); also
@@ -174,17 +158,17 @@ std::vector<Tensor> small_trunk(CpuBackend backend, Precision precision, bool ki
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(onednn_bf16_convs_match_the_references) {
-  for (const ConvCase& c : kCases) {
+  for (const char* name : kShapes) {
+    const optest::ConvShape& c = optest::conv2d_shape(name);
     ConvData d = conv_data(c, 17);
-    ConvOut fp32 = conv_on(CpuBackend::Reference, Precision::FP32, d, c.p);
-    ConvOut rounded = conv_on(CpuBackend::Reference, Precision::BF16, d, c.p);
-    ConvOut got = conv_on(CpuBackend::OneDNN, Precision::BF16, d, c.p);
-    ConvOut sum_abs = conv_on(CpuBackend::Reference, Precision::FP32,
-                              {abs_of(d.x), abs_of(d.w), abs_of(d.b), abs_of(d.dy)}, c.p);
-    std::vector<Tensor> f = parts(fp32), r = parts(rounded), g = parts(got), s = parts(sum_abs);
+    ConvData abs{{abs_of(d.in[0]), abs_of(d.in[1]), abs_of(d.in[2])}, abs_of(d.dy)};
+    std::vector<Tensor> f = conv_on(CpuBackend::Reference, Precision::FP32, d, c.p);
+    std::vector<Tensor> r = conv_on(CpuBackend::Reference, Precision::BF16, d, c.p);
+    std::vector<Tensor> g = conv_on(CpuBackend::OneDNN, Precision::BF16, d, c.p);
+    std::vector<Tensor> s = conv_on(CpuBackend::Reference, Precision::FP32, abs, c.p);
     for (size_t i = 0; i < f.size(); ++i) {
       if (!f[i].defined()) continue;
-      const std::string what = std::string(c.name) + " " + kPartNames[i];
+      const std::string what = c.name + " " + kPartNames[i];
       BOOST_TEST((g[i].dtype() == eng::DType::F32));
       if (i >= 2) BOOST_CHECK_MESSAGE(g[i].is_plain(), what << " is returned plain");
       // The emulation rounds for real: bf16 results differ visibly from float32 ones.
@@ -198,14 +182,14 @@ BOOST_AUTO_TEST_CASE(onednn_bf16_convs_match_the_references) {
 }
 
 BOOST_AUTO_TEST_CASE(each_gradient_alone_matches_the_rounding_reference) {
-  const ConvCase& c = kCases[1];  // has a bias
+  const optest::ConvShape& c = optest::conv2d_shape(kShapes[1]);  // has a bias
   ConvData d = conv_data(c, 23);
   for (int need : {1, 2, 4, 6}) {
-    std::vector<Tensor> r = parts(conv_on(CpuBackend::Reference, Precision::BF16, d, c.p, need));
-    std::vector<Tensor> g = parts(conv_on(CpuBackend::OneDNN, Precision::BF16, d, c.p, need));
+    std::vector<Tensor> r = conv_on(CpuBackend::Reference, Precision::BF16, d, c.p, need);
+    std::vector<Tensor> g = conv_on(CpuBackend::OneDNN, Precision::BF16, d, c.p, need);
     for (size_t i = 0; i < r.size(); ++i)
-      testing::check_matches(
-          g[i], r[i], std::string(c.name) + " need " + std::to_string(need) + " " + kPartNames[i]);
+      testing::check_matches(g[i], r[i],
+                             c.name + " need " + std::to_string(need) + " " + kPartNames[i]);
   }
 }
 
@@ -225,10 +209,10 @@ BOOST_AUTO_TEST_CASE(bf16_trunks_match_the_references) {
 }
 
 BOOST_AUTO_TEST_CASE(float32_is_unchanged_by_a_bf16_run) {
-  const ConvCase& c = kCases[2];
+  const optest::ConvShape& c = optest::conv2d_shape(kShapes[2]);
   ConvData d = conv_data(c, 29);
   auto bits = [&](Precision precision) {
-    return testing::values_of(parts(conv_on(CpuBackend::OneDNN, precision, d, c.p)));
+    return testing::values_of(conv_on(CpuBackend::OneDNN, precision, d, c.p));
   };
   const std::vector<float> before = bits(Precision::FP32);
   BOOST_TEST((bits(Precision::BF16) != before), "bf16 ran its own primitives");

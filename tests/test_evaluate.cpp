@@ -1,7 +1,8 @@
 // test_evaluate.cpp — iic/evaluate: contingency tables and one-to-one accuracy against the
 // golden cases (/work/shared/golden/hungarian.json), hand-worked rectangular (k > C, k < C) and
 // many-to-one examples (ties, empty clusters, fit on one split and score on another), the
-// sub-head summary (lowest-loss selection, population and sample std), and input errors.
+// selection rule, the sub-head summary (population and sample std), a head's Evaluation from its
+// sub-heads' scores and losses, and input errors.
 #define BOOST_TEST_MODULE evaluate
 #include <boost/test/unit_test.hpp>
 #include <cmath>
@@ -128,6 +129,43 @@ BOOST_AUTO_TEST_CASE(subhead_summary) {
   iic::SubheadSummary one = iic::summarize_subheads({0.5}, {1.0});
   BOOST_TEST(one.std_population == 0.0);
   BOOST_TEST(std::isnan(one.std_sample));
+}
+
+BOOST_AUTO_TEST_CASE(lowest_loss_selection_rule) {
+  const double nan = std::nan("");
+  BOOST_TEST(iic::lowest_loss_subhead({-2.0, -2.3, -2.1, -2.3}) == 1);  // ties: the lower index
+  BOOST_TEST(iic::lowest_loss_subhead({nan, 5.0, nan}) == 1);           // NaN never preferred
+  BOOST_TEST(iic::lowest_loss_subhead({nan, nan}) == 0);
+  BOOST_TEST(iic::lowest_loss_subhead({3.0}) == 0);
+  expect_error([] { iic::lowest_loss_subhead({}); }, {"lowest_loss_subhead: no sub-heads"});
+}
+
+BOOST_AUTO_TEST_CASE(a_heads_evaluation_from_scores_and_losses) {
+  // Sub-head 0 is perfect (5 of 5), sub-head 1 puts everything in cluster 0 (3 of 5).
+  const std::vector<int> labels = {0, 0, 1, 1, 0};
+  const iic::SubheadScores scores =
+      iic::score_subheads({{1, 1, 0, 0, 1}, {0, 0, 0, 0, 0}}, labels, 2, 2);
+  BOOST_TEST(scores.accuracy == std::vector<double>({1.0, 0.6}), boost::test_tools::per_element());
+  BOOST_REQUIRE(scores.confusion.size() == 2u);
+  BOOST_TEST(scores.confusion[0] == std::vector<int64_t>({3, 0, 0, 0, 2, 0}),
+             boost::test_tools::per_element());
+  BOOST_TEST(scores.confusion[1] == std::vector<int64_t>({3, 0, 0, 2, 0, 0}),
+             boost::test_tools::per_element());
+  const iic::Evaluation e = iic::make_evaluation(scores, {-1.0, -2.0});
+  BOOST_TEST(e.selected == 1);
+  BOOST_TEST(e.selected_acc == 0.6);
+  BOOST_TEST(e.mean_acc == 0.8);
+  BOOST_TEST(e.std_acc == 0.2, boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(e.best_acc == 1.0);
+  BOOST_TEST(e.confusion == scores.confusion[1], boost::test_tools::per_element());
+  BOOST_TEST(e.subhead_loss == std::vector<double>({-1.0, -2.0}), boost::test_tools::per_element());
+  // Without labels: the losses and the selection only.
+  const iic::Evaluation losses_only = iic::make_evaluation({}, {0.5, 0.25, 0.25});
+  BOOST_TEST(losses_only.selected == 1);
+  BOOST_TEST(losses_only.subhead_acc.empty());
+  BOOST_TEST(losses_only.confusion.empty());
+  BOOST_TEST(losses_only.selected_acc == 0.0);
+  expect_error([&] { iic::make_evaluation(scores, {1.0}); }, {"2 accuracies but 1 losses"});
 }
 
 BOOST_AUTO_TEST_CASE(bad_inputs_are_reported) {

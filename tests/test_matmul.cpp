@@ -1,7 +1,9 @@
-// test_matmul.cpp — matmul: the reference kernel (the shared GEMM) against the definition in
-// double for every transposition and block-crossing shapes, finite-difference gradients (2-D and
-// batched 3-D), every fast CPU backend against the reference for every transposition on awkward
-// shapes, thread-count independence of the reference, and the error messages for bad input.
+// test_matmul.cpp — matmul beyond the op table (tests/op_cases.hpp, whose cases test_ops runs
+// for parity of every kernel family — the op through autograd and the kernel for every
+// transposition — and finite differences): the reference kernel (the shared GEMM) against the
+// definition in double for every transposition and block-crossing shapes, a product by hand,
+// gradients only for operands that require them, thread-count independence of the reference,
+// and the error messages for bad input.
 #define BOOST_TEST_MODULE matmul
 #include <array>
 #include <boost/test/unit_test.hpp>
@@ -58,17 +60,6 @@ std::vector<double> matmul_by_definition(const Case& c, const Tensor& a, const T
   return y;
 }
 
-// The kernel of one CPU backend, flags included.
-Tensor run_kernel(CpuBackend be, const Tensor& a, const Tensor& b, bool ta, bool tb) {
-  if (be == CpuBackend::Reference) return eng::ref::matmul_forward(a, b, ta, tb);
-#ifdef ENG_HAVE_ONEDNN
-  return eng::onednn::matmul_forward(a, b, ta, tb);
-#else
-  BOOST_FAIL("no fast CPU backend in this build");
-  return Tensor();
-#endif
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(reference_kernel_matches_definition) {
@@ -103,69 +94,6 @@ BOOST_AUTO_TEST_CASE(small_product_by_hand) {
     Tensor b = Tensor::from_vector({3, 2}, {1, 0, 0, 1, 1, 1});
     BOOST_TEST(eng::matmul(a, b).to_vector() == std::vector<float>({4, 5, 10, 11}));
     BOOST_TEST(eng::matmul(a, b).shape() == Shape({2, 2}));
-  }
-}
-
-BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
-  for (CpuBackend be : testing::all_cpu_backends()) {
-    eng::CpuBackendGuard guard(be);
-    const std::string tag = be == CpuBackend::Reference ? " ref" : " fast";
-    auto mm = [](const std::vector<Tensor>& v) { return eng::matmul(v[0], v[1]); };
-    eng::Rng rng(5);
-    testing::gradcheck("2-D" + tag, mm, {testing::randn({3, 4}, rng), testing::randn({4, 5}, rng)});
-    testing::gradcheck("2-D row times column" + tag, mm,
-                       {testing::randn({1, 6}, rng), testing::randn({6, 1}, rng)});
-    testing::gradcheck("3-D" + tag, mm,
-                       {testing::randn({2, 3, 4}, rng), testing::randn({2, 4, 2}, rng)});
-    testing::gradcheck("3-D batch 1" + tag, mm,
-                       {testing::randn({1, 5, 3}, rng), testing::randn({1, 3, 7}, rng)});
-  }
-}
-
-// Float32 sums of K products, added in a different order by each backend: the difference is a
-// few ulps times sqrt(K) relative to the largest value. check_matches' tolerance: 1e-4 relative
-// plus 1e-4 of the largest reference magnitude; a wrong index or transposition gives O(1) errors.
-BOOST_AUTO_TEST_CASE(fast_backends_match_reference_on_awkward_shapes) {
-  std::vector<Case> cases;
-  for (int64_t M : {1, 7, 700})
-    for (int64_t K : {4608, 17})
-      for (int64_t N : {10, 50, 1, 3})
-        for (const Case& c : all_flags(0, M, K, N)) cases.push_back(c);
-  for (const auto& s :
-       std::vector<std::array<int64_t, 4>>{{1, 7, 17, 3}, {5, 1, 9, 10}, {3, 33, 65, 50}})
-    for (const Case& c : all_flags(s[0], s[1], s[2], s[3])) cases.push_back(c);
-  for (const Case& c : cases) {
-    eng::Rng rng(7);
-    Tensor a = testing::randn(c.a(), rng), b = testing::randn(c.b(), rng);
-    Tensor ref = run_kernel(CpuBackend::Reference, a, b, c.ta, c.tb);
-    for (CpuBackend be : testing::fast_cpu_backends())
-      testing::check_matches(run_kernel(be, a, b, c.ta, c.tb), ref, c.name());
-  }
-}
-
-BOOST_AUTO_TEST_CASE(fast_backends_match_reference_through_autograd) {
-  eng::Rng rng(8);
-  for (const Shape& sa : {Shape{7, 17}, Shape{3, 5, 17}}) {
-    Shape sb = sa;
-    sb[sb.size() - 2] = 17, sb.back() = 10;
-    Tensor a0 = testing::randn(sa, rng), b0 = testing::randn(sb, rng);
-    Shape sy = sa;
-    sy.back() = 10;
-    Tensor dy = testing::randn(sy, rng);
-    auto run = [&](CpuBackend be) {
-      eng::CpuBackendGuard guard(be);
-      Tensor a = a0.clone().set_requires_grad(true), b = b0.clone().set_requires_grad(true);
-      Tensor y = eng::matmul(a, b);
-      eng::run_backward(y, dy);
-      return std::vector<Tensor>{y, a.grad(), b.grad()};
-    };
-    std::vector<Tensor> ref = run(CpuBackend::Reference);
-    for (CpuBackend be : testing::fast_cpu_backends()) {
-      std::vector<Tensor> got = run(be);
-      const char* names[] = {"y", "da", "db"};
-      for (size_t i = 0; i < ref.size(); ++i)
-        testing::check_matches(got[i], ref[i], eng::shape_str(sa) + " " + names[i]);
-    }
   }
 }
 

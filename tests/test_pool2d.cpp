@@ -1,10 +1,10 @@
-// test_pool2d.cpp — max/avg pooling: hand values (padding ignored by max, counted by avg),
-// first-maximum tie-breaking, finite-difference gradients for the configurations IIC uses
-// (ClusterNet5g stem k2 s2 p1, avgpool k3 s1, stride != kernel, non-square windows), oneDNN
-// against the reference on awkward shapes and blocked layouts, input errors.
+// test_pool2d.cpp — max/avg pooling beyond the op table (tests/op_cases.hpp, whose cases
+// test_ops runs for parity of every kernel family and finite differences): hand values (padding
+// ignored by max, counted by avg), first-maximum tie-breaking, oneDNN on blocked layouts, input
+// errors.
 #define BOOST_TEST_MODULE pool2d
 #include "ops/pool2d.hpp"
-#include "tests/testing.hpp"
+#include "tests/op_cases.hpp"
 #ifdef ENG_HAVE_ONEDNN
 #include "ops/onednn_common.hpp"
 #endif
@@ -14,34 +14,18 @@ using eng::Pool2dParams;
 using eng::PoolKind;
 using eng::Shape;
 using eng::Tensor;
+using optest::pool2d_configs;
+using optest::pool2d_describe;
 using testing::expect_error;
 
 namespace {
 
-Tensor pool(PoolKind kind, const Tensor& x, const Pool2dParams& p) {
-  return kind == PoolKind::Max ? eng::max_pool2d(x, p) : eng::avg_pool2d(x, p);
-}
-
-const char* name(PoolKind kind) { return kind == PoolKind::Max ? "max_pool2d" : "avg_pool2d"; }
-
-std::string describe(PoolKind kind, const Pool2dParams& p, const Shape& s) {
-  return eng::str(name(kind), " k", p.kernel_h, "x", p.kernel_w, " s", p.stride_h, "x", p.stride_w,
-                  " p", p.pad_h, "x", p.pad_w, " on ", eng::shape_str(s));
-}
-
-struct Result {
-  Tensor y, dx;
-};
-
-// y = pool(x) and dL/dx for the cotangent `seed` (seed may be undefined: ones) on backend b.
-Result run(CpuBackend b, PoolKind kind, const Tensor& x, const Pool2dParams& p,
-           Tensor seed = Tensor()) {
-  eng::CpuBackendGuard guard(b);
-  Tensor leaf = x.detach();
-  leaf.set_requires_grad(true);
-  Tensor y = pool(kind, leaf, p);
-  eng::run_backward(y, seed.defined() ? seed : Tensor::full(y.shape(), 1.0f));
-  return {y, leaf.grad()};
+// pool(x) and dL/dx for the cotangent `seed` (undefined: ones) on backend b.
+optest::Run run(CpuBackend b, PoolKind kind, const Tensor& x, const Pool2dParams& p,
+                Tensor seed = Tensor()) {
+  if (!seed.defined()) seed = Tensor::full(eng::pool2d_output_shape("test", x, p), 1.0f);
+  return optest::run(optest::family_of(b), optest::pool2d_fn(kind, p), {x}, {optest::Role::Grad},
+                     seed, pool2d_describe(kind, p, x.shape()));
 }
 
 Tensor iota(const Shape& s, float start = 0.0f) {
@@ -49,14 +33,6 @@ Tensor iota(const Shape& s, float start = 0.0f) {
   for (size_t i = 0; i < v.size(); ++i) v[i] = start + float(i);
   return Tensor::from_vector(s, v);
 }
-
-// The pooling configurations under test.
-const std::vector<Pool2dParams> kConfigs{
-    Pool2dParams::square(2, 2),    Pool2dParams::square(2, 2, 1),  // ClusterNet5g stem
-    Pool2dParams::square(3, 1),    Pool2dParams::square(3, 1, 1),  // ClusterNet5g avgpool
-    Pool2dParams::square(3, 2, 1), Pool2dParams::square(3, 2),     // stride != kernel
-    Pool2dParams::square(2, 1),    {3, 2, 1, 2, 1, 0},             // non-square
-};
 
 }  // namespace
 
@@ -87,44 +63,13 @@ BOOST_AUTO_TEST_CASE(hand_values) {
 BOOST_AUTO_TEST_CASE(max_gradient_goes_to_the_first_maximum) {
   // All-equal windows (a ReLU's zeros): row-major first cell of each (clipped) window.
   for (CpuBackend b : testing::all_cpu_backends()) {
-    Result r = run(b, PoolKind::Max, Tensor::zeros({1, 1, 2, 2}), Pool2dParams::square(2, 2));
-    BOOST_TEST(r.dx.to_vector() == std::vector<float>({1, 0, 0, 0}),
+    optest::Run r = run(b, PoolKind::Max, Tensor::zeros({1, 1, 2, 2}), Pool2dParams::square(2, 2));
+    BOOST_TEST(r.grads[0].to_vector() == std::vector<float>({1, 0, 0, 0}),
                boost::test_tools::per_element());
     r = run(b, PoolKind::Max, Tensor::zeros({1, 1, 3, 3}), Pool2dParams::square(3, 1, 1));
-    BOOST_TEST(r.dx.to_vector() == std::vector<float>({4, 2, 0, 2, 1, 0, 0, 0, 0}),
+    BOOST_TEST(r.grads[0].to_vector() == std::vector<float>({4, 2, 0, 2, 1, 0, 0, 0, 0}),
                boost::test_tools::per_element());
   }
-}
-
-BOOST_AUTO_TEST_CASE(gradcheck_every_config_and_backend) {
-  eng::Rng rng(21);
-  Tensor x = testing::randn({2, 3, 5, 6}, rng);
-  for (CpuBackend b : testing::all_cpu_backends()) {
-    eng::CpuBackendGuard guard(b);
-    for (PoolKind kind : {PoolKind::Max, PoolKind::Avg})
-      for (const Pool2dParams& p : kConfigs)
-        testing::gradcheck(
-            describe(kind, p, x.shape()) + " on " + eng::kernel_name(eng::pick_kernel(x)),
-            [&](const std::vector<Tensor>& in) { return pool(kind, in[0], p); }, {x});
-  }
-}
-
-BOOST_AUTO_TEST_CASE(fast_backends_match_reference_on_awkward_shapes) {
-  eng::Rng rng(23);
-  const std::vector<Shape> shapes{{1, 1, 3, 3}, {2, 3, 7, 5}, {1, 17, 8, 8}, {2, 64, 6, 6}};
-  for (const Shape& s : shapes)
-    for (PoolKind kind : {PoolKind::Max, PoolKind::Avg})
-      for (const Pool2dParams& p : kConfigs) {
-        Tensor x = testing::randn(s, rng);
-        Tensor seed = testing::randn(eng::pool2d_output_shape("test", x, p), rng);
-        Result want = run(CpuBackend::Reference, kind, x, p, seed);
-        for (CpuBackend b : testing::fast_cpu_backends()) {
-          Result got = run(b, kind, x, p, seed);
-          BOOST_TEST(got.y.is_plain(), describe(kind, p, s) << ": output " << got.y.describe());
-          testing::check_close(got.y, want.y, 1e-6, 1e-6, describe(kind, p, s) + " forward");
-          testing::check_close(got.dx, want.dx, 1e-6, 1e-6, describe(kind, p, s) + " backward");
-        }
-      }
 }
 
 #ifdef ENG_HAVE_ONEDNN
@@ -140,18 +85,19 @@ BOOST_AUTO_TEST_CASE(onednn_keeps_blocked_layouts) {
   };
   for (const auto& [s, t] : cases)
     for (PoolKind kind : {PoolKind::Max, PoolKind::Avg})
-      for (const Pool2dParams& p : kConfigs) {
-        const std::string what = describe(kind, p, s) + " blocked";
+      for (const Pool2dParams& p : pool2d_configs()) {
+        const std::string what = pool2d_describe(kind, p, s) + " blocked";
         Tensor x = testing::randn(s, rng), xb = blocked(x, t);
         Tensor seed = testing::randn(eng::pool2d_output_shape("test", x, p), rng);
-        Result want = run(CpuBackend::Reference, kind, x, p, seed);
+        optest::Run want = run(CpuBackend::Reference, kind, x, p, seed);
         for (const Tensor& sd : {seed, blocked(seed, t)}) {  // dy plain or blocked
-          Result got = run(CpuBackend::OneDNN, kind, xb, p, sd);
+          optest::Run got = run(CpuBackend::OneDNN, kind, xb, p, sd);
           // y in x's format (equal to plain where that format is, e.g. nhwc with 1x1 maps)
-          BOOST_TEST((eng::onednn::desc_of(got.y) == eng::onednn::tagged_desc(got.y.shape(), t)),
-                     what << ": output " << got.y.describe());
-          testing::check_close(got.y, want.y, 1e-6, 1e-6, what + " forward");
-          testing::check_close(got.dx, want.dx, 1e-6, 1e-6, what + " backward");
+          BOOST_TEST(
+              (eng::onednn::desc_of(got.out) == eng::onednn::tagged_desc(got.out.shape(), t)),
+              what << ": output " << got.out.describe());
+          optest::check_against(got, want, eng::Kernel::OneDNN, {optest::Role::Grad},
+                                optest::tolerance(optest::Tol::Window, eng::Kernel::OneDNN), what);
         }
       }
 }

@@ -1,7 +1,8 @@
-// test_reduce.cpp — sum and mean: forward values computed by hand, shapes with and without
-// keepdim, finite-difference gradients over single / multiple / negative / all dimensions,
-// a naive double-precision oracle on awkward 4-D shapes, thread-count independence (bit for
-// bit), and error messages.
+// test_reduce.cpp — sum and mean beyond the op table (tests/op_cases.hpp, whose cases test_ops
+// runs for parity of every kernel family and finite differences over single / multiple /
+// negative / all dimensions): forward values computed by hand, shapes with and without keepdim,
+// gradient values, a naive double-precision oracle on awkward 4-D shapes, thread-count
+// independence (bit for bit), and error messages.
 #define BOOST_TEST_MODULE reduce
 #include <boost/test/unit_test.hpp>
 
@@ -12,7 +13,6 @@ using eng::Shape;
 using eng::Tensor;
 using testing::check_close;
 using testing::expect_error;
-using testing::gradcheck;
 
 namespace {
 
@@ -73,29 +73,6 @@ BOOST_AUTO_TEST_CASE(mean_values_and_shapes) {
   Tensor m = eng::mean(x);
   BOOST_TEST(m.shape() == Shape{});
   BOOST_TEST(std::fabs(m.item() - 11.5f) < 1e-5f);
-}
-
-BOOST_AUTO_TEST_CASE(gradients) {
-  eng::Rng rng(11);
-  Tensor x = testing::randn({2, 3, 4}, rng);
-  struct Case {
-    const char* what;
-    std::vector<int> dims;
-    bool keepdim;
-  };
-  for (const Case& c : {Case{"dim 1", {1}, false}, Case{"dim 1 keepdim", {1}, true},
-                        Case{"dims {0,2}", {0, 2}, false}, Case{"dims {0,2} keepdim", {0, 2}, true},
-                        Case{"dim -1", {-1}, false}, Case{"dims {-3,-2} keepdim", {-3, -2}, true},
-                        Case{"all dims", {0, 1, 2}, false}}) {
-    gradcheck(std::string("sum ") + c.what,
-              [c](const std::vector<Tensor>& in) { return eng::sum(in[0], c.dims, c.keepdim); },
-              {x});
-    gradcheck(std::string("mean ") + c.what,
-              [c](const std::vector<Tensor>& in) { return eng::mean(in[0], c.dims, c.keepdim); },
-              {x});
-  }
-  gradcheck("sum()", [](const std::vector<Tensor>& in) { return eng::sum(in[0]); }, {x});
-  gradcheck("mean()", [](const std::vector<Tensor>& in) { return eng::mean(in[0]); }, {x});
 }
 
 BOOST_AUTO_TEST_CASE(gradient_values) {

@@ -2,7 +2,7 @@
 // (tests/stl10_files.hpp): column-major planes come out as CHW row-major images, labels 1..10
 // become 0..9, unlabelled images get -1, the authors' partitions keep their order (head A's
 // training images interleaved with the unlabelled ones), corrupt files are named errors and
-// missing data names the folder, the URL and the archive digest.
+// missing data names the folder, the URL and the archive digest (a compressed file, the remedy).
 #define BOOST_TEST_MODULE stl10
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -146,4 +146,14 @@ BOOST_AUTO_TEST_CASE(missing_stl10_names_the_folder_url_and_digest) {
     load_stl10({root.path.string(), "IIC_DATA"}, stl10_head_b_splits(), Download::Never);
   });
   BOOST_TEST(contains(e2, "stl10_binary/unlabeled_X.bin not found"));
+  // A file stored compressed counts as present, but STL-10 is streamed uncompressed: said so.
+  const fs::path dir = write_folder(root.path);
+  fs::rename(dir / "test_y.bin", dir / "test_y.bin.gz");
+  const std::string e3 = error_of([&] {
+    load_stl10({root.path.string(), "IIC_DATA"}, stl10_head_b_splits(), Download::Never);
+  });
+  BOOST_TEST(contains(e3, (dir / "test_y.bin").string() + ": no such file (the labels of " +
+                              (dir / "test_X.bin").string() + ") (" +
+                              (dir / "test_y.bin.gz").string() +
+                              " is there: STL-10 files are read uncompressed, gunzip it)"));
 }

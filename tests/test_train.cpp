@@ -3,7 +3,8 @@
 // what a broken gradient or an untrained network reaches), and a head with its own training set
 // (STL-10's head A, on a small fake STL-10 in the official format) gets passes of its own length
 // over its own images, and resumes exactly from inside such a pass; evaluations after every pass
-// and the stop at a target accuracy; a last partial batch is a step; recipes by name.
+// and the stop at a target accuracy (records select with lowest_loss_subhead); a last partial
+// batch is a step; recipes by name.
 #define BOOST_TEST_MODULE train
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,7 +17,7 @@
 #include <mutex>
 
 #include "data/augment_sobel.hpp"
-#include "data/mnist.hpp"
+#include "data/idx.hpp"
 #include "engine/checkpoint.hpp"
 #include "iic/evaluate.hpp"
 #include "iic/train.hpp"
@@ -39,8 +40,8 @@ models::ClusterNet6cConfig small_config() {
 // The first n MNIST training images (the real data, shipped beside the project).
 eng::data::Dataset mnist_subset(int64_t n) {
   eng::data::DataRoot root{IIC_SHARED_DIR "/data", "test"};
-  eng::data::Dataset train =
-      eng::data::load_mnist(root, eng::data::MnistSplit::Train, eng::data::Download::Never);
+  eng::data::Dataset train = eng::data::load_idx_family(
+      root, eng::data::mnist_family(), eng::data::IdxSplit::Train, eng::data::Download::Never);
   std::vector<uint8_t> px(train.pixels().begin(), train.pixels().begin() + n * 28 * 28);
   std::vector<int> labels(train.labels().begin(), train.labels().begin() + n);
   return eng::data::Dataset("mnist-subset", n, 1, 28, 28, px, labels);
@@ -214,6 +215,9 @@ BOOST_AUTO_TEST_CASE(evaluations_every_pass_and_a_target_stop) {
       }
       BOOST_TEST(total == 32);
       BOOST_TEST(double(matched) / 32 == r.eval.selected_acc);
+      BOOST_TEST(r.eval.selected == iic::lowest_loss_subhead(r.eval.subhead_loss));
+      BOOST_TEST(r.eval.best_acc ==
+                 *std::max_element(r.eval.subhead_acc.begin(), r.eval.subhead_acc.end()));
       BOOST_TEST(seen[i].steps == r.steps);
       if (i > 0) BOOST_TEST(r.eval_seconds > res.history[i - 1].eval_seconds);
     }
@@ -470,6 +474,7 @@ BOOST_AUTO_TEST_CASE(a_run_stopped_inside_a_head_a_pass_resumes_exactly,
                     Stop);
   const std::string ck = dir.file("checkpoint.safetensors");
   eng::Json state = eng::Json::parse(eng::load_checkpoint(ck).metadata.at("iic_state"));
+  BOOST_TEST(state["state_version"].as_int() == iic::kRunStateVersion);
   BOOST_TEST(state["epoch"].as_int() == 0);
   BOOST_TEST(state["pass"].as_int() == 0);
   BOOST_TEST(state["step"].as_int() == 3);

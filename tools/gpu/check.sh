@@ -3,7 +3,7 @@
 # (docs/benchmarks.md, "On the GPU") in one call, each stage time-limited and logged to $OUT
 # (else out/gpu/):
 #   build       tools/gpu/build.sh without tests                       -> build.log
-#   cuda_tests  ctest -R cuda (CUDA against the CPU reference)         -> cuda_tests.log
+#   cuda_tests  ctest -R "cuda|test_ops" (CUDA against the CPU reference) -> cuda_tests.log
 #   tests       the rest of ctest (CPU, reference kernels)             -> tests.log
 #   bench       tools/bench-compare --device cuda (ours vs PyTorch)    -> bench.txt
 #   mnist       run_table1 --dataset mnist on the GPU, authors' recipe -> mnist.log, results.json
@@ -74,9 +74,9 @@ for s in $STAGES; do
   case $s in
   build) NO_TEST=1 stage build 360 build.log tools/gpu/build.sh || exit 1 ;;
   cuda_tests) stage cuda_tests 240 cuda_tests.log \
-    ctest --test-dir "$BUILD" --output-on-failure -R cuda -V ;;
+    ctest --test-dir "$BUILD" --output-on-failure -R "cuda|test_ops" -V ;;
   tests) stage tests 240 tests.log \
-    ctest --test-dir "$BUILD" --output-on-failure -j 16 -E cuda ;;
+    ctest --test-dir "$BUILD" --output-on-failure -j 16 -E "cuda|test_ops" ;;
   bench) stage bench 300 bench.txt python3 tools/bench-compare --device cuda --python python3 \
     --bench-binary "$BUILD/bench" --iters 20 --warmup 3 ;;
   mnist | cifar10)

@@ -22,29 +22,39 @@
 #include "engine/error.hpp"
 #include "iic/cli.hpp"
 #include "tools/src/bench/bench.hpp"
+#include "tools/src/bench/workload.hpp"
 
 namespace {
 
-const char* kUsage = R"(usage: bench [options]
-  --case NAME[,NAME...]  cases to run (default: all; --list shows them)
-  --head A|B             training-step cases: only this head (default: both)
-  --work dedup|identical training-step cases: only this mode (default: both); dedup passes the
-                         originals once and repeats their outputs (the trainer's default),
-                         identical passes them r times (the authors' code, PyTorch twin)
-  --iters N              timed iterations (default 5); seconds = their median
-  --warmup N             untimed iterations first (default 1)
-  --threads N            OpenMP / oneDNN threads, 0 = all cores (default 0)
-  --loader-threads N     data pipeline workers (default: the thread count)
-  --precision P          fp32 | bf16 (bf16: CPU convolutions in bfloat16, where supported)
-  --device D             cpu | cuda (default cpu)
-  --backend B            CPU kernels: onednn | ref (default onednn when built)
-  --batch N              images per pass of the trunk case (default 1400)
-  --infer-batch N        images per pass of the inference cases (default 700)
-  --seed S               weights and synthetic inputs (default 0)
-  --json                 one JSON object per line instead of the table
-  --in-process           run every unit in this process (peak_rss_mb is then cumulative)
-  --list                 list the cases and exit
-)";
+iic::CliSpec make_spec() {
+  iic::CliSpec spec(
+      "bench", "tools/bench [options]",
+      "The benchmark suite: IIC training steps, inference, data pipelines, per-op\n"
+      "breakdowns (docs/benchmarks.md). Exit status 0 when every unit ran, 1 when one\n"
+      "failed, 2 on bad arguments.");
+  spec.option("case", "NAME[,NAME...]", "", "cases to run (default: all; --list shows them)")
+      .option("head", "A|B", "", "training-step cases: only this head (default: both)")
+      .option("work", "dedup|identical", "",
+              "training-step cases: only this mode (default: both); dedup passes\n"
+              "the originals once and repeats their outputs (the trainer's default),\n"
+              "identical passes them r times (the authors' code, PyTorch twin)")
+      .option("iters", "N", "5", "timed iterations; seconds = their median")
+      .option("warmup", "N", "1", "untimed iterations first")
+      .option("threads", "N", "0", "OpenMP / oneDNN threads, 0 = all cores")
+      .option("loader-threads", "N", "0", "data pipeline workers (0: the thread count)")
+      .option("precision", "P", "fp32", "fp32 | bf16 (bf16: CPU convolutions in bfloat16)")
+      .option("device", "D", "cpu", "cpu | cuda")
+      .option("backend", "B", eng::built_with_onednn() ? "onednn" : "ref",
+              "CPU kernels: onednn | ref")
+      .option("batch", "N", "1400", "images per pass of the trunk case")
+      .option("infer-batch", "N", "700", "images per pass of the inference cases")
+      .option("seed", "S", "0", "weights and synthetic inputs")
+      .flag("json", "one JSON object per line instead of the table")
+      .flag("in-process", "run every unit in this process (peak_rss_mb is then cumulative)")
+      .flag("list", "list the cases and exit")
+      .flag("child", "(internal) run one unit, as the driver's child process");
+  return spec;
+}
 
 // A selectable case: its heads and work modes ({""} where it has none) and how to run a unit.
 struct Case {
@@ -58,7 +68,7 @@ std::vector<Case> all_cases() {
   const std::vector<std::string> ab = {"A", "B"}, modes = {"dedup", "identical"}, none = {""};
   std::vector<Case> cases;
   for (std::string ds : {"mnist", "cifar10"}) {
-    const std::string net = ds == "mnist" ? "clusternet6c" : "clusternet5g";
+    const std::string net = bench::network_case(ds);
     const std::string recipe = "the authors' " + ds + " recipe";
     cases.push_back({net + "_step", "training step, " + recipe, ab, modes,
                      [ds](const Options& o, const std::string& h, const std::string& w) {
@@ -104,12 +114,12 @@ std::vector<std::string> split(const std::string& s) {
 // The default (no --case) is every case the device runs: the trunk case is CPU kernels only.
 std::vector<Unit> select_units(const std::vector<Case>& cases, const iic::Cli& cli,
                                eng::Device device) {
-  const std::string head = cli.get("head", ""), work = cli.get("work", "");
+  const std::string head = cli.get("head"), work = cli.get("work");
   ENG_CHECK(head.empty() || head == "A" || head == "B", "bench", "--head must be A or B, got '",
             head, "'");
   ENG_CHECK(work.empty() || work == "dedup" || work == "identical", "bench",
             "--work must be dedup or identical, got '", work, "'");
-  std::vector<std::string> names = split(cli.get("case", ""));
+  std::vector<std::string> names = split(cli.get("case"));
   std::vector<Unit> units;
   for (const std::string& n : names) {
     bool known = false;
@@ -130,24 +140,19 @@ std::vector<Unit> select_units(const std::vector<Case>& cases, const iic::Cli& c
 
 bench::Options parse_options(const iic::Cli& cli) {
   bench::Options o;
-  auto at_least = [&](const char* name, long long fallback, long long min) {
-    long long v = cli.get_int(name, fallback);
-    ENG_CHECK(v >= min, "bench", "--", name, " must be >= ", min, ", got ", v);
-    return v;
-  };
-  o.iters = static_cast<int>(at_least("iters", o.iters, 1));
-  o.warmup = static_cast<int>(at_least("warmup", o.warmup, 0));
-  o.threads = static_cast<int>(at_least("threads", o.threads, 0));
-  o.loader_threads = static_cast<int>(at_least("loader-threads", o.loader_threads, 0));
-  o.trunk_batch = at_least("batch", o.trunk_batch, 1);
-  o.infer_batch = at_least("infer-batch", o.infer_batch, 1);
-  o.seed = static_cast<uint64_t>(at_least("seed", 0, 0));
+  o.iters = static_cast<int>(cli.get_int("iters", 1));
+  o.warmup = static_cast<int>(cli.get_int("warmup", 0));
+  o.threads = static_cast<int>(cli.get_int("threads", 0));
+  o.loader_threads = static_cast<int>(cli.get_int("loader-threads", 0));
+  o.trunk_batch = cli.get_int("batch", 1);
+  o.infer_batch = cli.get_int("infer-batch", 1);
+  o.seed = static_cast<uint64_t>(cli.get_int("seed", 0));
   o.json = cli.flag("json");
-  o.backend = cli.get("backend", eng::built_with_onednn() ? "onednn" : "ref");
+  o.backend = cli.get("backend");
   ENG_CHECK(o.backend == "onednn" || o.backend == "ref", "bench",
             "--backend must be onednn or ref, got '", o.backend, "'");
-  o.device = iic::choose_device(cli.get("device", "cpu"), "bench");
-  o.precision = eng::precision_name(eng::parse_precision(cli.get("precision", "fp32")));
+  o.device = iic::choose_device(cli.get("device"), "bench");
+  o.precision = eng::precision_name(eng::parse_precision(cli.get("precision")));
   ENG_CHECK(o.precision == "fp32" || o.device == eng::Device::CPU, "bench",
             "--precision bf16 applies to the CPU convolutions only; on CUDA use fp32");
   return o;
@@ -190,13 +195,11 @@ int main(int argc, char** argv) {
   std::vector<Unit> units;
   bench::Options o;
   bool child = false, in_process = false;
+  const iic::CliSpec spec = make_spec();
   try {
-    iic::Cli cli(argc, argv,
-                 {"case", "head", "work", "iters", "warmup", "threads", "loader-threads",
-                  "precision", "device", "backend", "batch", "infer-batch", "seed"},
-                 {"json", "in-process", "list", "child", "help"});
-    if (cli.flag("help")) {
-      std::fputs(kUsage, stdout);
+    const iic::Cli cli = spec.parse(argc, argv);
+    if (cli.help()) {
+      std::fputs(spec.help().c_str(), stdout);
       return 0;
     }
     if (cli.flag("list")) {
@@ -207,9 +210,10 @@ int main(int argc, char** argv) {
     units = select_units(cases, cli, o.device);
     configure(o);
     child = cli.flag("child");
+    if (!child) iic::print_settings("bench", cli.settings());
     in_process = child || units.size() == 1 || cli.flag("in-process");
   } catch (const eng::Error& e) {
-    std::fprintf(stderr, "%s\n%s", e.what(), kUsage);  // the message says what was wrong
+    std::fprintf(stderr, "%s\n%s", e.what(), spec.help().c_str());  // the message says what
     return 2;
   }
   if (!child) {

@@ -2,8 +2,8 @@
 // the transforms the trainer uses for a recipe, written to a safetensors file (for comparing
 // the augmentation with torchvision's, tools/pytorch/check_augment.py, or for looking at them).
 //
-//   dump_views --dataset mnist|cifar10 [--recipe authors|authors-code|fast] [--data DIR]
-//              --transform tf1|tf2|tf3 --out FILE [--first I] [--count N] [--draws D] [--seed S]
+//   dump_views --dataset D [--recipe R] [--data DIR] --transform tf1|tf2|tf3 --out FILE
+//              [--first I] [--count N] [--draws D] [--seed S]      (--help lists them)
 //
 // FILE: "views" [D*N, C, H, W] float32, row d*N + i = draw d of image first + i; "labels" [N] as
 // floats; metadata dataset, recipe, transform, first, count, draws, seed. Images come from the
@@ -15,44 +15,50 @@
 #include <cstdio>
 #include <string>
 
-#include "data/cifar.hpp"
-#include "data/download.hpp"
+#include <iostream>
+
 #include "data/loader.hpp"
-#include "data/mnist.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/error.hpp"
 #include "iic/cli.hpp"
+#include "iic/datasets.hpp"
 #include "iic/protocol.hpp"
 
 namespace {
 
 constexpr const char* kTool = "dump_views";
 
-int run(int argc, char** argv) {
-  iic::Cli cli(argc, argv,
-               {"dataset", "recipe", "data", "transform", "out", "first", "count", "draws", "seed"},
-               {});
-  const std::string dataset = cli.get("dataset", ""), which = cli.get("transform", "");
-  ENG_CHECK(cli.has("out"), kTool,
-            "usage: dump_views --dataset mnist|cifar10 [--recipe R] [--data DIR] --transform "
-            "tf1|tf2|tf3 --out FILE [--first I] [--count N] [--draws D] [--seed S]");
-  ENG_CHECK(dataset == "mnist" || dataset == "cifar10", kTool,
-            "--dataset must be mnist or cifar10, got '", dataset, "'");
+iic::CliSpec make_spec() {
+  iic::CliSpec spec(kTool, "build/dump_views --dataset D --transform T --out FILE [options]",
+                    "Writes the tf1, tf2 or tf3 views the trainer makes of a dataset's images.");
+  spec.option("dataset", "D", "", "a registered dataset (" + iic::dataset_names() + ")")
+      .option("recipe", "R", "", "its recipe (default: the dataset's first)")
+      .option("data", "DIR", "", "data root (else $IIC_DATA, else ./data)")
+      .option("transform", "T", "", "tf1 | tf2 | tf3")
+      .option("out", "FILE", "", "the safetensors file to write")
+      .option("first", "I", "0", "first image")
+      .option("count", "N", "1000", "images")
+      .option("draws", "D", "1", "random draws per image (tf1, tf2)")
+      .option("seed", "S", "0", "the loader's seed");
+  return spec;
+}
+
+int run(const iic::Cli& cli) {
+  const std::string dataset = cli.get("dataset"), which = cli.get("transform");
+  ENG_CHECK(cli.given("out") && cli.given("dataset"), kTool, "--dataset and --out are needed (",
+            kTool, " --help)");
   ENG_CHECK(which == "tf1" || which == "tf2" || which == "tf3", kTool,
             "--transform must be tf1, tf2 or tf3, got '", which, "'");
-  const eng::data::DataRoot root = eng::data::resolve_data_root(cli.get("data", ""));
-  const eng::data::Dataset data =
-      dataset == "mnist" ? eng::data::load_mnist_train_test(root)
-                         : eng::data::load_cifar10(root, eng::data::CifarSplit::TrainTest);
-  const std::string recipe_name = cli.get("recipe", "authors");
-  const iic::Recipe recipe = iic::make_recipe(recipe_name, dataset);
+  const iic::Recipe recipe = iic::make_recipe(cli.get("recipe"), dataset);
+  iic::DataRequest request;
+  request.root = eng::data::resolve_data_root(cli.get("data"));
+  const eng::data::Dataset data = iic::find_dataset(dataset).load(request).train;
   const eng::data::TransformSet tfs = iic::make_transforms(recipe);
-  const int64_t first = cli.get_int("first", 0), count = cli.get_int("count", 1000);
-  const int draws = which == "tf3" ? 1 : static_cast<int>(cli.get_int("draws", 1));
+  const int64_t first = cli.get_int("first", 0), count = cli.get_int("count", 1);
+  const int draws = which == "tf3" ? 1 : static_cast<int>(cli.get_int("draws", 1, 1000000));
   const uint64_t seed = static_cast<uint64_t>(cli.get_int("seed", 0));
-  ENG_CHECK(first >= 0 && count > 0 && first + count <= data.size() && draws > 0, kTool, "--first ",
-            first, " --count ", count, " --draws ", draws, ": ", data.name(), " has ", data.size(),
-            " images (need first >= 0, count > 0, first + count <= size, draws > 0)");
+  ENG_CHECK(first + count <= data.size(), kTool, "--first ", first, " --count ", count, ": ",
+            data.name(), " has ", data.size(), " images");
 
   const eng::data::Transform& tf = which == "tf1" ? tfs.tf1 : which == "tf2" ? tfs.tf2 : tfs.tf3;
   const int64_t view = int64_t(tfs.out_c) * tfs.out_h * tfs.out_w;
@@ -72,21 +78,19 @@ int run(int argc, char** argv) {
       std::copy(img.px.begin(), img.px.end(), views.data() + (d * count + i) * view);
       if (d == 0) labels.data()[i] = data.has_labels() ? static_cast<float>(data.labels()[k]) : -1;
     }
-  eng::save_checkpoint(cli.get("out", ""), {{"views", views}, {"labels", labels}},
+  eng::save_checkpoint(cli.get("out"), {{"views", views}, {"labels", labels}},
                        {{"dataset", dataset},
-                        {"recipe", recipe_name},
+                        {"recipe", recipe.name},
                         {"transform", which},
                         {"first", std::to_string(first)},
                         {"count", std::to_string(count)},
                         {"draws", std::to_string(draws)},
                         {"seed", std::to_string(seed)}});
   std::printf("dump_views: %d x %lld %s views of %s -> %s\n", draws, static_cast<long long>(count),
-              which.c_str(), data.name().c_str(), cli.get("out", "").c_str());
+              which.c_str(), data.name().c_str(), cli.get("out").c_str());
   return 0;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  return iic::run_tool("dump_views", [&] { return run(argc, argv); });
-}
+int main(int argc, char** argv) { return iic::run_tool(make_spec(), argc, argv, run); }

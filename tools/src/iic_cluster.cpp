@@ -12,113 +12,108 @@
 // mean training loss over the last epoch, computed on tf3 (centre crop) views with batch-norm
 // batch statistics, as in the authors' evaluation.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <numeric>
-#include <optional>
 #include <sstream>
 
-#include "data/augment_sobel.hpp"
-#include "data/cifar.hpp"
 #include "data/image_folder.hpp"
-#include "data/mnist.hpp"
-#include "data/stl10.hpp"
+#include "data/loader.hpp"
 #include "engine/autograd.hpp"
-#include "engine/backend.hpp"
-#include "engine/checkpoint.hpp"
 #include "engine/json.hpp"
 #include "iic/cli.hpp"
+#include "iic/datasets.hpp"
 #include "iic/evaluate.hpp"
+#include "iic/predict.hpp"
 #include "iic/progress.hpp"
 #include "iic/protocol.hpp"
+#include "iic/run_options.hpp"
 #include "iic/train.hpp"
-#ifdef ENG_HAVE_CUDA
-#include "engine/cuda_runtime.hpp"
-#endif
+#include "models/registry.hpp"
 
 namespace {
-
-const char* kUsage = R"(usage: tools/iic_cluster (--images DIRS | --dataset NAME) [options]
-Train IIC on images and export each image's cluster (assignments.csv), the trained network
-(checkpoint.safetensors) and, when labels exist, the clustering accuracy (summary.json).
-
-data (exactly one of):
-  --images DIRS        image folder(s), comma-separated, read in order: DIR/<class>/*.png|jpg|
-                       jpeg|bmp (labelled: classes = sub-folders, sorted) or DIR/*.png|... (a flat
-                       unlabelled folder)
-  --dataset NAME       mnist | cifar10 | cifar100-20 | stl10 (train+test) under the data root
-  --data DIR           data root for --dataset (else $IIC_DATA, else ./data)
-  --resize N|HxW       resize every image to this size (default: all images must share one size)
-  --no-download        never download a missing --dataset
-pipeline and network:
-  --pipeline P         sobel: crop, resize, flip, colour jitter, greyscale, then the fixed Sobel
-                       filter in the network (the authors' CIFAR/STL pipeline; default)
-                       grey: the same transforms, greyscale into the network (no Sobel)
-                       mnist: the authors' MNIST transforms (20x20 crop -> 24, rotation; default
-                       for --dataset mnist; greyscale images of at least 24x24)
-  --net N              5g: ResNet34 trunk (ClusterNet5g; default) | 6c: VGG-like (ClusterNet6c,
-                       input a multiple of 8; default for the mnist pipeline)
-  --crop N             crop side (default: CIFAR 20, STL 64; folders: 5/8 of the side up to 32 px,
-                       else 2/3 of it)
-  --input N            network input side (default: CIFAR 32, STL 64; folders: the image side up
-                       to 32 px, else the crop side)
-  --k K                clusters of the main head B (default: the number of classes, else 10)
-  --k-over K           clusters of the overclustering head A (default 7 x k; MNIST 50)
-  --subheads S         sub-heads per head (default 5)
-  --batch B            images per step (default 220, or the dataset's Table 1 value)
-  --repeats R          transformed copies per image (default 3, or the Table 1 value)
-  --schedule LIST      head passes per epoch, e.g. a,b,b (default a,b,b, or the Table 1 value)
-  --lr X               Adam learning rate (default 1e-4)
-run:
-  --epochs N           epochs (default 10)
-  --time-budget T      stop after T of training (e.g. 30m); the checkpoint is kept
-  --out DIR            output folder (default runs/cluster)
-  --seed S             random seed (default 0)
-  --no-shuffle         the data's own order in every pass (default: shuffled by the seed)
-  --resume             continue from <out>/checkpoint.safetensors (labelled data only)
-  --steps-per-pass N   at most N steps per head pass (quick runs; 0 = full passes)
-  --threads N          CPU threads (default: all cores)
-  --loader-threads N   augmentation worker threads (default 1)
-  --device D           cpu | cuda (default: cuda when a GPU is present)
-  --precision P        fp32 | bf16 (CPU convolutions in bf16; fp32 with a message where the
-                       CPU lacks AVX-512 BF16; default fp32)
-  --quiet              no progress bar
-  --help               this text
-)";
 
 const char* kTool = "iic_cluster";
 const char* kOptions = "options";  // the op named by option errors
 
+iic::CliSpec make_spec() {
+  iic::CliSpec spec(kTool, "build/iic_cluster (--images DIRS | --dataset NAME) [options]",
+                    "Train IIC on images and export each image's cluster (assignments.csv), the\n"
+                    "trained network (checkpoint.safetensors) and, when labels exist, the\n"
+                    "clustering accuracy (summary.json).");
+  spec.section("data (--images or --dataset)")
+      .option("images", "DIRS", "",
+              "image folder(s), comma-separated, read in order: DIR/<class>/*.png|jpg|\n"
+              "jpeg|bmp (labelled: classes = sub-folders, sorted) or DIR/*.png|... (a\n"
+              "flat unlabelled folder)")
+      .option("dataset", "NAME", "",
+              "a registered dataset, train+test: " + iic::dataset_names() +
+                  "\n(under the data "
+                  "root; idx: your own files, below)")
+      .option("images-file", "FILE", "", "--dataset idx: the IDX images file (raw or .gz)")
+      .option("labels-file", "FILE", "",
+              "--dataset idx: the IDX labels file (optional; gives the accuracy)")
+      .option("resize", "N|HxW", "",
+              "--images: resize every image to this size (default: all images\nmust share one "
+              "size)");
+  spec.section("pipeline and network (defaults: the dataset's recipe; for folders below)")
+      .option("recipe", "R", "", "--dataset: one of its recipes (default: its first)")
+      .option("pipeline", "P", "",
+              "sobel: crop, resize, flip, colour jitter, greyscale, then the fixed\n"
+              "Sobel filter in the network (the authors' CIFAR/STL pipeline; folders)\n"
+              "grey: the same transforms, greyscale into the network (no Sobel)\n"
+              "mnist: the authors' MNIST transforms (20x20 crop -> 24, rotation;\n"
+              "greyscale images of at least 24x24)")
+      .option("net", "N", "",
+              "a network: " + models::network_names() +
+                  "\n(default for "
+                  "folders: 6c with the mnist pipeline, else 5g)")
+      .option("crop", "N", "", "crop side (folders: 5/8 of the side up to 32 px, else 2/3 of it)")
+      .option("input", "N", "",
+              "network input side (folders: the image side up to 32 px, else the crop)")
+      .option("k", "K", "",
+              "clusters of the main head B, at least 2 (default: the number of\n"
+              "classes of labelled data, else the recipe's, else 10)")
+      .option("k-over", "K", "",
+              "clusters of the overclustering head A, at least 2 (default:\n"
+              "the recipe's when k is, else 7 x k)")
+      .option("subheads", "S", "", "sub-heads per head (default 5)")
+      .option("batch", "B", "", "images per step (default: the recipe's, folders 220)")
+      .option("repeats", "R", "", "transformed copies per image (default: the recipe's, folders 3)")
+      .option("schedule", "LIST", "", "head passes per epoch, e.g. a,b,b (default: the recipe's)")
+      .option("lr", "X", "", "Adam learning rate (default: the recipe's, 1e-4)");
+  iic::add_run_options(spec, "runs/cluster");
+  return spec;
+}
+
 struct Data {
-  eng::data::Dataset set;
-  std::vector<std::string> paths;    // per image; empty for binary datasets
-  std::vector<std::string> classes;  // class names when known
-  std::string dataset;               // "folder" or the --dataset name
-  std::string caveat;                // provenance remarks to report
-  std::vector<int64_t> source;       // folders: each image's index in the sorted listing
+  iic::LoadedData loaded;          // loaded.train: the images clustered
+  std::vector<std::string> paths;  // per image; empty for binary datasets
+  std::string dataset;             // "folder" or the --dataset name
+  std::vector<int64_t> source;     // folders: each image's index in the sorted listing
 };
 
 // Folders list their images class by class, and batch-norm statistics of one-class batches
 // would mislead evaluation (and training without shuffling): the images go in one seeded random
 // order. The CSV is written back in listing order.
 void mix_order(Data& d, uint64_t seed) {
-  d.source = eng::data::shuffled_order(d.set.size(), seed, -1);
-  const int64_t bytes = d.set.image_bytes();
-  std::vector<uint8_t> px(d.set.pixels().size());
+  eng::data::Dataset& set = d.loaded.train;
+  d.source = eng::data::shuffled_order(set.size(), seed, -1);
+  const int64_t bytes = set.image_bytes();
+  std::vector<uint8_t> px(set.pixels().size());
   std::vector<int> labels;
   std::vector<std::string> paths;
   for (size_t i = 0; i < d.source.size(); ++i) {
     const int64_t from = d.source[i];
-    std::copy_n(d.set.image(from), bytes, px.data() + i * bytes);
-    labels.push_back(d.set.label(from));
+    std::copy_n(set.image(from), bytes, px.data() + i * bytes);
+    labels.push_back(set.label(from));
     paths.push_back(d.paths[from]);
   }
-  d.set = eng::data::Dataset(d.set.name(), d.set.size(), d.set.channels(), d.set.height(),
-                             d.set.width(), std::move(px), std::move(labels));
+  set = eng::data::Dataset(set.name(), set.size(), set.channels(), set.height(), set.width(),
+                           std::move(px), std::move(labels));
   d.paths = std::move(paths);
 }
 
@@ -141,174 +136,127 @@ std::pair<int, int> parse_size(const std::string& text) {
   return {h, w};
 }
 
-Data load_data(const iic::Cli& cli, int channels, uint64_t seed) {
-  ENG_CHECK(cli.has("images") != cli.has("dataset"), kOptions,
+// The images: an image folder (--images) or a registered dataset (--dataset).
+Data load_data(const iic::Cli& cli, int folder_channels, uint64_t seed) {
+  ENG_CHECK(cli.given("images") != cli.given("dataset"), kOptions,
             "give exactly one of --images DIRS or --dataset NAME (see --help)");
   Data d;
-  if (cli.has("images")) {
+  if (cli.given("images")) {
+    ENG_CHECK(!cli.given("images-file") && !cli.given("labels-file") && !cli.given("recipe"),
+              kOptions, "--images-file, --labels-file and --recipe go with --dataset");
     eng::data::ImageFolderOptions o;
-    o.channels = channels;
-    if (cli.has("resize")) std::tie(o.resize_h, o.resize_w) = parse_size(cli.get("resize", ""));
-    eng::data::ImageFolder f = eng::data::read_image_folders(split_list(cli.get("images", "")), o);
-    d.set = std::move(f.data), d.paths = std::move(f.paths), d.classes = std::move(f.classes);
+    o.channels = folder_channels;
+    if (cli.given("resize")) std::tie(o.resize_h, o.resize_w) = parse_size(cli.get("resize"));
+    eng::data::ImageFolder f = eng::data::read_image_folders(split_list(cli.get("images")), o);
+    d.loaded.train = std::move(f.data), d.paths = std::move(f.paths);
+    d.loaded.classes = std::move(f.classes);
     d.dataset = "folder";
     mix_order(d, seed);
     return d;
   }
-  ENG_CHECK(!cli.has("resize"), kOptions, "--resize applies to --images only");
-  const eng::data::DataRoot root = eng::data::resolve_data_root(cli.get("data", ""));
-  const eng::data::Download dl =
+  ENG_CHECK(!cli.given("resize"), kOptions, "--resize applies to --images only");
+  d.dataset = cli.get("dataset");
+  const iic::DatasetEntry& row = iic::find_dataset(d.dataset);
+  ENG_CHECK(row.takes_files || (!cli.given("images-file") && !cli.given("labels-file")), kOptions,
+            "--images-file / --labels-file go with --dataset idx, not ", d.dataset);
+  iic::DataRequest request;
+  request.root = eng::data::resolve_data_root(cli.get("data"));
+  request.download =
       cli.flag("no-download") ? eng::data::Download::Never : eng::data::Download::Allowed;
-  d.dataset = cli.get("dataset", "");
-  std::fprintf(stderr, "%s: data root %s (from %s)\n", d.dataset.c_str(), root.path.c_str(),
-               root.source.c_str());
-  if (d.dataset == "mnist") {
-    d.set = eng::data::load_mnist_train_test(root, dl);
-    for (int i = 0; i < 10; ++i) d.classes.push_back(std::to_string(i));
-  } else if (d.dataset == "cifar10") {
-    d.set = eng::data::load_cifar10(root, eng::data::CifarSplit::TrainTest, dl);
-    d.classes = eng::data::cifar10_class_names();
-    d.caveat = eng::data::cifar10_provenance(
-        eng::data::ensure_archive(root, eng::data::cifar10_archive(), eng::data::Download::Never));
-  } else if (d.dataset == "cifar100-20") {
-    d.set = eng::data::load_cifar100(root, eng::data::CifarSplit::TrainTest,
-                                     eng::data::Cifar100Labels::Coarse, dl);
-    d.classes = eng::data::cifar100_coarse_class_names();
-  } else if (d.dataset == "stl10") {
-    d.set = eng::data::load_stl10(root, eng::data::stl10_head_b_splits(), dl);
-    d.classes = eng::data::stl10_class_names();
-    d.caveat =
-        "trained on train+test (13k) for both heads; the authors' head A also saw the "
-        "100k unlabelled images (tools/run_table1 follows that protocol)";
-  } else {
-    throw eng::Error(eng::str(kOptions, ": unknown --dataset '", d.dataset,
-                              "' (known: mnist, cifar10, cifar100-20, stl10)"));
-  }
+  request.images_file = cli.get("images-file"), request.labels_file = cli.get("labels-file");
+  if (!row.takes_files)
+    std::fprintf(stderr, "%s: data root %s (from %s)\n", d.dataset.c_str(),
+                 request.root.path.c_str(), request.root.source.c_str());
+  d.loaded = row.load(request);
   return d;
 }
 
 int classes_of(const Data& d) {
   int top = -1;
-  for (int l : d.set.labels()) top = std::max(top, l);
-  return std::max<int>(top + 1, int(d.classes.size()));
+  for (int l : d.loaded.train.labels()) top = std::max(top, l);
+  return std::max<int>(top + 1, int(d.loaded.classes.size()));
 }
 
-struct Plan {
-  iic::Recipe recipe;
-  std::string pipeline, net;
-  int crop = 0, input = 0;
-};
+// A cluster count option: at least 2 (one cluster carries no information).
+int clusters(const iic::Cli& cli, const char* name, int fallback, const char* what) {
+  if (!cli.given(name)) return fallback;
+  const long long k = cli.get_int(name);
+  ENG_CHECK(k >= 2 && k <= 100000, kOptions, "--", name, " (", what, ") must be at least 2, got ",
+            k);
+  return static_cast<int>(k);
+}
 
-// Settings: the dataset's Table 1 recipe (or generic ones for folders), then the options.
-Plan make_plan(const iic::Cli& cli, const std::string& pipeline, const Data& data) {
-  const std::string& dataset = data.dataset;
-  Plan p;
-  p.pipeline = pipeline;
-  const bool table1 = dataset != "folder";
-  if (table1) {
-    p.recipe = iic::authors_recipe(dataset);
+// Settings: the dataset's recipe (or generic ones for folders), then the options.
+iic::Recipe make_plan(const iic::Cli& cli, const Data& data) {
+  const eng::data::Dataset& set = data.loaded.train;
+  const bool folder = data.dataset == "folder";
+  iic::Recipe r;
+  if (folder) {
+    r.name = "own data", r.dataset = "folder", r.table_name = "own data";
+    r.batch = 220, r.repeats = 3;
+    r.schedule = {"head_a", "head_b", "head_b"};
+    r.k_b = 10, r.k_a = 70;
   } else {
-    p.recipe.dataset = "folder";
-    p.recipe.table_name = "own data";
-    p.recipe.batch = 220, p.recipe.repeats = 3;
-    p.recipe.schedule = {"head_a", "head_b", "head_b"};
-    p.recipe.k_b = data.set.has_labels() ? classes_of(data) : 10;
-    p.recipe.k_a = 7 * p.recipe.k_b;
+    r = iic::make_recipe(cli.get("recipe"), data.dataset);
   }
-  p.net = cli.get("net", pipeline == "mnist" ? "6c" : "5g");
-  ENG_CHECK(p.net == "5g" || p.net == "6c", kOptions, "--net must be 5g or 6c, got '", p.net, "'");
-  ENG_CHECK(!(pipeline == "sobel" && p.net == "6c"), kOptions,
-            "--pipeline sobel needs --net 5g (ClusterNet6c has no Sobel step); use --pipeline "
-            "grey with --net 6c");
-  if (pipeline == "mnist") {
-    ENG_CHECK(!cli.has("crop") && !cli.has("input"), kOptions,
+  // The pipeline: the recipe's (folders: sobel), or --pipeline; the network: the recipe's while
+  // its pipeline is kept, else ClusterNet6c for the mnist pipeline and ClusterNet5g for the
+  // others, or --net.
+  const bool recipe_sobel_sizes = !folder && r.pipeline == iic::PipelineKind::Sobel;
+  const std::string recipe_pipeline = folder                                   ? ""
+                                      : r.pipeline == iic::PipelineKind::Mnist ? "mnist"
+                                      : r.sobel                                ? "sobel"
+                                                                               : "grey";
+  const std::string pipeline = cli.given("pipeline") ? cli.get("pipeline")
+                               : folder              ? "sobel"
+                                                     : recipe_pipeline;
+  ENG_CHECK(pipeline == "sobel" || pipeline == "grey" || pipeline == "mnist", kOptions,
+            "--pipeline must be sobel, grey or mnist, got '", pipeline, "'");
+  if (pipeline != recipe_pipeline) {
+    r.pipeline = pipeline == "mnist" ? iic::PipelineKind::Mnist : iic::PipelineKind::Sobel;
+    r.sobel = pipeline == "sobel";
+    r.network = pipeline == "mnist" ? "ClusterNet6c" : "ClusterNet5g";
+  }
+  if (cli.given("net")) r.network = models::find_network(cli.get("net")).name;
+  if (r.pipeline == iic::PipelineKind::Mnist) {
+    ENG_CHECK(!cli.given("crop") && !cli.given("input"), kOptions,
               "the mnist pipeline has fixed sizes (crop 20, input 24)");
-    p.crop = 20, p.input = 24;
-  } else if (dataset == "cifar10" || dataset == "cifar100-20" || dataset == "stl10") {
-    const eng::data::SobelPipeline s =
-        dataset == "stl10" ? eng::data::stl10_sobel_pipeline() : eng::data::cifar_sobel_pipeline();
-    p.crop = s.crop, p.input = s.input;
+    r.input_size = 24;
   } else {
-    const int side = std::min(data.set.height(), data.set.width());
-    p.crop = side <= 32 ? (side * 5 + 4) / 8 : (side * 2 + 1) / 3;
-    p.input = side <= 32 ? side : p.crop;
+    if (!recipe_sobel_sizes) {  // sizes from the images' side
+      const int side = std::min(set.height(), set.width());
+      r.sobel_tf.crop = side <= 32 ? (side * 5 + 4) / 8 : (side * 2 + 1) / 3;
+      r.sobel_tf.input = side <= 32 ? side : r.sobel_tf.crop;
+    }
+    if (cli.given("crop")) r.sobel_tf.crop = static_cast<int>(cli.get_int("crop", 1, 100000));
+    if (cli.given("input")) r.sobel_tf.input = static_cast<int>(cli.get_int("input", 1, 100000));
+    r.input_size = r.sobel_tf.input;
   }
-  p.crop = static_cast<int>(cli.get_int("crop", p.crop));
-  p.input = static_cast<int>(cli.get_int("input", p.input));
-  iic::Recipe& r = p.recipe;
-  r.network = p.net == "5g" ? "ClusterNet5g" : "ClusterNet6c";
-  r.input_channels = pipeline == "sobel" ? 2 : 1;
-  r.input_size = p.input;
-  r.k_b = static_cast<int>(cli.get_int("k", r.k_b));
-  r.k_a = static_cast<int>(
-      cli.get_int("k-over", cli.has("k") && !cli.has("k-over") ? 7 * r.k_b : r.k_a));
-  r.subheads = static_cast<int>(cli.get_int("subheads", r.subheads));
-  r.batch = static_cast<int>(cli.get_int("batch", r.batch));
-  r.repeats = static_cast<int>(cli.get_int("repeats", r.repeats));
-  const std::string lr = cli.get("lr", "1e-4");
-  size_t used = 0;
-  try {
-    r.lr = std::stof(lr, &used);
-  } catch (const std::exception&) {
-  }
-  ENG_CHECK(used == lr.size() && r.lr > 0, kOptions, "--lr: expected a positive number, got '", lr,
-            "'");
-  if (cli.has("schedule")) {
+  // Heads: k follows the labelled classes unless given; k_a follows k when k changed.
+  const int classes = set.has_labels() ? classes_of(data) : 0;
+  const int k_b = clusters(cli, "k", classes >= 2 ? classes : r.k_b, "clusters of head B");
+  const int k_a_default = k_b == r.k_b ? r.k_a : 7 * k_b;
+  r.k_a = clusters(cli, "k-over", k_a_default, "clusters of head A");
+  r.k_b = k_b;
+  if (cli.given("subheads")) r.subheads = static_cast<int>(cli.get_int("subheads", 1, 1000));
+  if (cli.given("batch")) r.batch = static_cast<int>(cli.get_int("batch", 2));
+  if (cli.given("repeats")) r.repeats = static_cast<int>(cli.get_int("repeats", 1, 1000));
+  if (cli.given("lr")) r.lr = static_cast<float>(cli.get_number("lr", 1e-12, 1e3));
+  if (cli.given("schedule")) {
     r.schedule.clear();
-    for (const std::string& h : split_list(cli.get("schedule", ""))) {
+    for (const std::string& h : split_list(cli.get("schedule"))) {
       ENG_CHECK(h == "a" || h == "b" || h == "head_a" || h == "head_b", kOptions,
                 "--schedule lists heads a or b, got '", h, "'");
       r.schedule.push_back(h.size() == 1 ? "head_" + h : h);
     }
+    ENG_CHECK(!r.schedule.empty(), kOptions, "--schedule lists no head");
   }
-  ENG_CHECK(r.repeats >= 1 && r.batch >= 2, kOptions, "need --batch >= 2 and --repeats >= 1");
-  if (r.batch > data.set.size()) {
+  if (r.batch > set.size()) {
     std::fprintf(stderr, "%s: batch %d is more than the %lld images; using %lld\n", kTool, r.batch,
-                 (long long)data.set.size(), (long long)data.set.size());
-    r.batch = static_cast<int>(data.set.size());
+                 (long long)set.size(), (long long)set.size());
+    r.batch = static_cast<int>(set.size());
   }
-  return p;
-}
-
-eng::data::TransformSet make_transforms(const Plan& p) {
-  if (p.pipeline == "mnist") return eng::data::mnist_transforms();
-  eng::data::SobelPipeline s;
-  s.crop = p.crop, s.input = p.input;
-  return eng::data::sobel_transforms(s);
-}
-
-struct Assignments {
-  std::vector<std::vector<int>> b, a;      // [sub-head][image] argmax of heads B and A
-  std::vector<std::vector<float>> b_conf;  // [sub-head][image] head B's top probability
-};
-
-// tf3 views of every image through the network (batch-norm batch statistics), in batches of
-// at most max_batch and of near-equal sizes (no tiny last batch with degenerate statistics).
-Assignments assign(const models::ClusterNet& net, const eng::data::Dataset& data,
-                   const eng::data::TransformSet& tf, int64_t max_batch, int threads) {
-  const int64_t batches = (data.size() + max_batch - 1) / max_batch;
-  const int64_t batch = (data.size() + batches - 1) / batches;
-  eng::NoGradGuard no_grad;
-  const models::ClusterHeads &hb = net.heads("head_b"), &ha = net.heads("head_a");
-  Assignments out;
-  out.b.resize(hb.subheads), out.a.resize(ha.subheads), out.b_conf.resize(hb.subheads);
-  for (int64_t begin = 0; begin < data.size(); begin += batch) {
-    const int64_t end = std::min(data.size(), begin + batch), n = end - begin;
-    eng::Tensor f =
-        net.features(eng::data::transform_range(data, tf, begin, end, threads).to(net.device()),
-                     eng::BatchNormMode::EvalBatchStats);
-    for (const models::ClusterHeads* h : {&hb, &ha}) {
-      const std::vector<float> p = net.head(h->name, f).to_vector();  // [S, n, k]
-      for (int s = 0; s < h->subheads; ++s)
-        for (int64_t i = 0; i < n; ++i) {
-          const float* row = p.data() + (s * n + i) * h->k;
-          const int64_t top = std::max_element(row, row + h->k) - row;
-          (h == &hb ? out.b : out.a)[s].push_back(static_cast<int>(top));
-          if (h == &hb) out.b_conf[s].push_back(row[top]);
-        }
-    }
-  }
-  return out;
+  return r;
 }
 
 std::string csv_field(const std::string& s) {
@@ -318,19 +266,22 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
-void write_csv(const std::string& path, const Data& d, const Assignments& a, int sel) {
+void write_csv(const std::string& path, const Data& d, const iic::HeadPredictions& b,
+               const iic::HeadPredictions& a, int sel) {
   std::ofstream out(path);
   ENG_CHECK(out.good(), path, "cannot write");
   out << "index,path,label,class,cluster,confidence,overcluster\n";
-  std::vector<int64_t> row(d.set.size());  // listing position -> row of the dataset
-  for (int64_t i = 0; i < d.set.size(); ++i) row[d.source.empty() ? i : d.source[i]] = i;
-  for (int64_t index = 0; index < d.set.size(); ++index) {
+  const eng::data::Dataset& set = d.loaded.train;
+  const std::vector<std::string>& classes = d.loaded.classes;
+  std::vector<int64_t> row(set.size());  // listing position -> row of the dataset
+  for (int64_t i = 0; i < set.size(); ++i) row[d.source.empty() ? i : d.source[i]] = i;
+  for (int64_t index = 0; index < set.size(); ++index) {
     const int64_t i = row[index];
-    const int l = d.set.label(i);
+    const int l = set.label(i);
     out << index << "," << csv_field(d.paths.empty() ? "" : d.paths[i]) << ","
         << (l >= 0 ? std::to_string(l) : "") << ","
-        << csv_field(l >= 0 && l < int(d.classes.size()) ? d.classes[l] : "") << "," << a.b[sel][i]
-        << "," << a.b_conf[sel][i] << "," << a.a[sel][i] << "\n";
+        << csv_field(l >= 0 && l < int(classes.size()) ? classes[l] : "") << ","
+        << b.cluster[sel][i] << "," << b.confidence[sel][i] << "," << a.cluster[sel][i] << "\n";
   }
 }
 
@@ -340,62 +291,39 @@ eng::Json numbers(const std::vector<double>& v) {
   return j;
 }
 
-int run(int argc, char** argv) {
-  iic::Cli cli(argc, argv, {"images",   "dataset",        "data",    "resize",   "pipeline",
-                            "net",      "crop",           "input",   "k",        "k-over",
-                            "subheads", "batch",          "repeats", "schedule", "lr",
-                            "epochs",   "time-budget",    "out",     "seed",     "steps-per-pass",
-                            "threads",  "loader-threads", "device",  "precision"},
-               {"no-download", "no-shuffle", "resume", "quiet", "help"});
-  if (cli.flag("help") || argc == 1) {
-    std::cout << kUsage;
-    return 0;
-  }
-  eng::set_num_threads(static_cast<int>(cli.get_int("threads", 0)));
-  const std::string pipeline =
-      cli.get("pipeline", cli.get("dataset", "") == "mnist" ? "mnist" : "sobel");
-  ENG_CHECK(pipeline == "sobel" || pipeline == "grey" || pipeline == "mnist", kOptions,
-            "--pipeline must be sobel, grey or mnist, got '", pipeline, "'");
+int run(const iic::Cli& cli) {
   const uint64_t seed = static_cast<uint64_t>(cli.get_int("seed", 0));
-  const Data data = load_data(cli, pipeline == "mnist" ? 1 : 3, seed);
-  ENG_CHECK(pipeline != "mnist" || data.set.channels() == 1, kOptions,
+  // Folders are read in colour unless the mnist pipeline is asked for.
+  const Data data = load_data(cli, cli.get("pipeline") == "mnist" ? 1 : 3, seed);
+  const eng::data::Dataset& set = data.loaded.train;
+  const iic::Recipe r = make_plan(cli, data);
+  ENG_CHECK(r.pipeline != iic::PipelineKind::Mnist || set.channels() == 1, kOptions,
             "the mnist pipeline takes greyscale images");
-  const Plan plan = make_plan(cli, pipeline, data);
-  const iic::Recipe& r = plan.recipe;
-  const eng::Device dev = iic::choose_device(cli.get("device", ""), kOptions);
-  const eng::Precision precision = iic::choose_precision(cli.get("precision", ""), dev, kTool);
+  const std::string out = cli.get("out");
+  const iic::TrainOptions opt = iic::train_options(cli, r, out);
+  const iic::Machine machine = iic::setup_machine(cli, r);
+  iic::Settings settings = cli.settings();
+  settings.push_back(
+      {"images", std::to_string(set.size()) + " of " + std::to_string(set.channels()) + "x" +
+                     std::to_string(set.height()) + "x" + std::to_string(set.width()) +
+                     (set.has_labels() ? ", labelled" : ", unlabelled")});
+  for (const auto& row : iic::run_settings(r, machine)) settings.push_back(row);
+  if (r.pipeline == iic::PipelineKind::Sobel)
+    settings.push_back(
+        {"crop", std::to_string(r.sobel_tf.crop) + " -> " + std::to_string(r.sobel_tf.input)});
+  iic::print_settings(kTool, settings);
+  if (!data.loaded.caveat.empty()) std::fprintf(stderr, "note: %s\n", data.loaded.caveat.c_str());
+
   eng::Rng init_rng(seed, 1);
-  std::unique_ptr<models::ClusterNet> net =
-      iic::make_network(plan.recipe, init_rng, plan.pipeline == "sobel");
-  net->to(dev);
-  const eng::data::TransformSet tf = make_transforms(plan);
-
-  iic::TrainOptions opt;
-  opt.epochs = static_cast<int>(cli.get_int("epochs", 10));
-  opt.time_budget_s = cli.get_seconds("time-budget", 0);
-  opt.seed = seed;
-  opt.shuffle = !cli.flag("no-shuffle");
-  opt.loader_workers = static_cast<int>(cli.get_int("loader-threads", 1));
-  opt.max_steps_per_pass = cli.get_int("steps-per-pass", 0);
-  opt.out_dir = cli.get("out", "runs/cluster");
-  opt.resume = cli.flag("resume");
-  opt.progress = !cli.flag("quiet");
-  std::filesystem::create_directories(opt.out_dir);
-
-  std::fprintf(stderr,
-               "%s: %lld images %dx%dx%d (%s), %s, %s pipeline (crop %d -> %d), k %d (head B) / "
-               "%d (head A) x %d sub-heads, batch %d x %d, schedule",
-               kTool, (long long)data.set.size(), data.set.channels(), data.set.height(),
-               data.set.width(), data.set.has_labels() ? "labelled" : "unlabelled",
-               r.network.c_str(), pipeline.c_str(), plan.crop, plan.input, r.k_b, r.k_a, r.subheads,
-               r.batch, r.repeats);
-  for (const std::string& h : r.schedule) std::fprintf(stderr, " %s", h.c_str());
-  std::fprintf(stderr, ", %d epochs on %s (%s)\n", opt.epochs, eng::device_name(dev),
-               eng::precision_name(precision));
-  if (!data.caveat.empty()) std::fprintf(stderr, "note: %s\n", data.caveat.c_str());
+  std::unique_ptr<models::ClusterNet> net = iic::make_network(r, init_rng);
+  net->to(machine.device);
+  const eng::data::TransformSet tf = iic::make_transforms(r);
+  std::filesystem::create_directories(out);
 
   const int classes = classes_of(data);
-  iic::Trainer trainer(*net, r, data.set, data.set, tf, opt);
+  iic::Trainer trainer(*net, r, set, set, tf, opt);
+  for (const auto& [head, head_set] : data.loaded.head_train)
+    trainer.set_head_train_set(head, head_set);
   trainer.on_epoch = [](const iic::EpochRecord& e) {
     const std::vector<double>& l = e.eval.subhead_loss;
     std::fprintf(stderr, "epoch %.2f: head B loss %.4f (mean of sub-heads)", e.epochs_done,
@@ -408,54 +336,57 @@ int run(int argc, char** argv) {
   iic::TrainResult res = trainer.run();
   ENG_CHECK(!res.history.empty(), "train", "no epoch was trained (time budget too small?)");
   const std::vector<double> losses = res.history.back().eval.subhead_loss;
-  const int sel = static_cast<int>(std::min_element(losses.begin(), losses.end()) - losses.begin());
+  const int sel = iic::lowest_loss_subhead(losses);
 
-  const Assignments a = assign(*net, data.set, tf, 700, opt.loader_workers);
-  write_csv(opt.out_dir + "/assignments.csv", data, a, sel);
+  // Every image, in the trainer's evaluation batches (so the accuracy is the trainer's).
+  iic::PredictOptions po = iic::evaluation_options(r, opt);
+  po.limit = 0;
+  const std::map<std::string, iic::HeadPredictions> preds =
+      iic::predict(*net, set, tf, {"head_b", "head_a"}, po);
+  const iic::HeadPredictions &b = preds.at("head_b"), &a = preds.at("head_a");
+  write_csv(out + "/assignments.csv", data, b, a, sel);
   eng::Json summary = eng::Json::object();
-  summary.set("images", data.set.size());
-  summary.set("source", data.set.name());
+  summary.set("images", set.size());
+  summary.set("source", set.name());
+  summary.set("recipe", r.name);
   summary.set("network", r.network);
-  summary.set("pipeline", pipeline);
-  summary.set("crop", plan.crop);
-  summary.set("input", plan.input);
+  summary.set("pipeline", r.pipeline == iic::PipelineKind::Mnist ? "mnist"
+                          : r.sobel                              ? "sobel"
+                                                                 : "grey");
+  summary.set("crop", r.pipeline == iic::PipelineKind::Mnist ? 20 : r.sobel_tf.crop);
+  summary.set("input", r.input_size);
   summary.set("k", r.k_b);
   summary.set("k_over", r.k_a);
   summary.set("subheads", r.subheads);
   summary.set("selected_subhead", sel);
   summary.set("subhead_loss", numbers(losses));
   std::vector<double> sizes(r.k_b, 0);
-  for (int c : a.b[sel]) sizes[c] += 1;
+  for (int c : b.cluster[sel]) sizes[c] += 1;
   summary.set("cluster_sizes", numbers(sizes));
-  if (!data.caveat.empty()) summary.set("note", data.caveat);
+  if (!data.loaded.caveat.empty()) summary.set("note", data.loaded.caveat);
   std::printf("clustered %lld images into %d clusters (head B sub-head %d, lowest loss)\n",
-              (long long)data.set.size(), r.k_b, sel);
-  if (data.set.has_labels()) {
-    std::vector<double> acc;
-    for (const std::vector<int>& p : a.b)
-      acc.push_back(iic::one_to_one_accuracy(p, data.set.labels(), r.k_b, classes));
-    const iic::SubheadSummary s = iic::summarize_subheads(acc, losses);
-    const double over = iic::many_to_one_accuracy(a.a[sel], data.set.labels(), a.a[sel],
-                                                  data.set.labels(), r.k_a, classes);
-    summary.set("subhead_acc", numbers(acc));
-    summary.set("accuracy", s.selected_acc);
-    summary.set("accuracy_mean", s.mean);
-    summary.set("accuracy_std", s.std_population);
+              (long long)set.size(), r.k_b, sel);
+  if (set.has_labels()) {
+    const iic::Evaluation e = iic::evaluate_head(b, set.labels(), classes, losses);
+    const double over = iic::many_to_one_accuracy(a.cluster[sel], set.labels(), a.cluster[sel],
+                                                  set.labels(), r.k_a, classes);
+    summary.set("subhead_acc", numbers(e.subhead_acc));
+    summary.set("accuracy", e.selected_acc);
+    summary.set("accuracy_mean", e.mean_acc);
+    summary.set("accuracy_std", e.std_acc);
     summary.set("overclustering_accuracy_many_to_one", over);
     std::printf(
         "accuracy against the %d labelled classes (one-to-one, Hungarian): %.2f%% "
         "(lowest-loss sub-head), mean %.2f%% ± %.2f over sub-heads; head A (%d clusters, "
         "many-to-one, fitted and scored on the same images): %.2f%%\n",
-        classes, 100 * s.selected_acc, 100 * s.mean, 100 * s.std_population, r.k_a, 100 * over);
+        classes, 100 * e.selected_acc, 100 * e.mean_acc, 100 * e.std_acc, r.k_a, 100 * over);
   }
-  std::ofstream(opt.out_dir + "/summary.json") << summary.dump(2) << "\n";
-  std::printf("wrote %s/assignments.csv, %s/checkpoint.safetensors, %s/summary.json\n",
-              opt.out_dir.c_str(), opt.out_dir.c_str(), opt.out_dir.c_str());
+  std::ofstream(out + "/summary.json") << summary.dump(2) << "\n";
+  std::printf("wrote %s/assignments.csv, %s/checkpoint.safetensors, %s/summary.json\n", out.c_str(),
+              out.c_str(), out.c_str());
   return 0;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  return iic::run_tool("iic_cluster", [&] { return run(argc, argv); });
-}
+int main(int argc, char** argv) { return iic::run_tool(make_spec(), argc, argv, run); }

@@ -26,17 +26,12 @@
 #include "iic/protocol.hpp"
 #include "iic/train.hpp"
 #include "ops/reduce.hpp"
-#ifdef ENG_HAVE_CUDA
-#include "engine/cuda_runtime.hpp"
-#endif
 
 namespace {
 
 constexpr const char* kTool = "twin_step";
 
 std::unique_ptr<models::ClusterNet> make_net(const std::string& dataset) {
-  ENG_CHECK(dataset == "mnist" || dataset == "cifar10", kTool,
-            "dataset must be mnist or cifar10, got '", dataset, "'");
   eng::Rng rng(0);  // the case's parameters replace this initialisation
   return iic::make_network(iic::make_recipe("authors", dataset), rng);
 }
@@ -66,16 +61,29 @@ int list_parameters(const std::string& dataset) {
   return 0;
 }
 
+iic::CliSpec make_spec() {
+  iic::CliSpec spec(kTool,
+                    "build/twin_step --case CASE --out RESULT [options] | --list-parameters "
+                    "--dataset D",
+                    "One IIC training step on a case written by the PyTorch twin.");
+  spec.option("case", "FILE", "", "the case (safetensors: parameters, x, x_tf, metadata)")
+      .option("out", "FILE", "", "where the losses and gradients go")
+      .option("device", "D", "cpu", "cpu | cuda")
+      .option("precision", "P", "fp32", "fp32 | bf16")
+      .option("dataset", "D", "", "with --list-parameters: whose Table 1 network")
+      .flag("identical-work", "the originals r times, as PyTorch")
+      .flag("list-parameters", "print our parameter names and shapes")
+      .flag("tf32", "CUDA: TF32 convolutions (default plain float32)");
+  return spec;
+}
+
 int step(const iic::Cli& cli) {
-  ENG_CHECK(cli.has("case") && cli.has("out"), kTool,
-            "usage: twin_step --case CASE.safetensors --out RESULT.safetensors [--device cpu|cuda] "
-            "[--precision fp32|bf16] [--identical-work] [--tf32] | --list-parameters --dataset D");
-  const std::string path = cli.get("case", "");
-  const eng::Device device = iic::choose_device(cli.get("device", "cpu"), kTool);
-  iic::choose_precision(cli.get("precision", ""), device, kTool);
-#ifdef ENG_HAVE_CUDA
-  if (device == eng::Device::CUDA && !cli.flag("tf32")) eng::cuda::set_tf32({false, false});
-#endif
+  ENG_CHECK(cli.given("case") && cli.given("out"), kTool, "--case and --out are needed (", kTool,
+            " --help)");
+  const std::string path = cli.get("case");
+  const eng::Device device = iic::choose_device(cli.get("device"), kTool);
+  iic::choose_precision(cli.get("precision"), device, kTool);
+  if (device == eng::Device::CUDA && !cli.flag("tf32")) eng::set_cuda_tf32(false);
   const eng::Checkpoint c = eng::load_checkpoint(path);
   std::unique_ptr<models::ClusterNet> net = make_net(metadata(c, path, "dataset"));
   eng::NamedTensors params = net->parameters();
@@ -98,19 +106,16 @@ int step(const iic::Cli& cli) {
   eng::NamedTensors out{{"loss", losses.to(eng::Device::CPU)}};
   for (const eng::NamedTensor& p : net->parameters())
     if (p.tensor.grad().defined()) out.push_back({"grad." + p.name, p.tensor.grad()});
-  eng::save_checkpoint(cli.get("out", ""), out,
-                       {{"device", std::string(eng::device_name(device))}});
+  eng::save_checkpoint(cli.get("out"), out, {{"device", std::string(eng::device_name(device))}});
   std::printf("twin_step: %s, %s on %s: %zu gradients -> %s\n", path.c_str(), head.c_str(),
-              eng::device_name(device), out.size() - 1, cli.get("out", "").c_str());
+              eng::device_name(device), out.size() - 1, cli.get("out").c_str());
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return iic::run_tool(kTool, [&] {
-    iic::Cli cli(argc, argv, {"case", "out", "device", "precision", "dataset"},
-                 {"identical-work", "list-parameters", "tf32"});
-    return cli.flag("list-parameters") ? list_parameters(cli.get("dataset", "")) : step(cli);
+  return iic::run_tool(make_spec(), argc, argv, [](const iic::Cli& cli) {
+    return cli.flag("list-parameters") ? list_parameters(cli.get("dataset")) : step(cli);
   });
 }

@@ -35,12 +35,7 @@ void run_train_step(const Options& o, const std::string& dataset, const std::str
 
   std::vector<double> losses;
   Timing t = time_iterations(o, [&](bool) { losses = trainer.step(head_name(head), x, x_tf); });
-  Result res{dataset == "mnist" ? "clusternet6c_step" : "clusternet5g_step",
-             head,
-             work,
-             "pairs",
-             r * b,
-             t};
+  Result res{network_case(dataset) + "_step", head, work, "pairs", r * b, t};
   res.extra.set("batch", b);
   res.extra.set("repeats", r);
   res.extra.set("k", head == "A" ? w.recipe.k_a : w.recipe.k_b);
@@ -60,12 +55,7 @@ void run_inference(const Options& o, const std::string& dataset) {
   Timing t = time_iterations(o, [&](bool) {
     w.net->head("head_b", w.net->features(x.to(o.device), eng::BatchNormMode::EvalBatchStats));
   });
-  Result res{dataset == "mnist" ? "clusternet6c_infer" : "clusternet5g_infer",
-             "B",
-             "",
-             "batch",
-             o.infer_batch,
-             t};
+  Result res{network_case(dataset) + "_infer", "B", "", "batch", o.infer_batch, t};
   emit(o, res);
 }
 

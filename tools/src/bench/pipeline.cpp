@@ -20,7 +20,7 @@ constexpr int kBatches = 10;
 
 void run_pipeline(const Options& o, const std::string& dataset) {
   eng::Rng rng(o.seed, 2);
-  const iic::Recipe recipe = iic::authors_recipe(dataset);
+  const iic::Recipe recipe = iic::make_recipe("", dataset);
   eng::data::Dataset images = random_source_images(dataset, kBatches * recipe.batch, rng);
   eng::data::LoaderOptions lo;
   lo.batch_size = recipe.batch;
@@ -28,7 +28,7 @@ void run_pipeline(const Options& o, const std::string& dataset) {
   lo.workers = o.loader_threads > 0 ? o.loader_threads : eng::num_threads();
   lo.seed = o.seed;
   lo.device = o.device;  // CUDA: the staged upload is part of what is timed
-  eng::data::BatchLoader loader(images, pipeline_transforms(dataset), lo);
+  eng::data::BatchLoader loader(images, iic::make_transforms(recipe), lo);
   int64_t pass = 0;
   Timing t = time_iterations(o, [&](bool) {
     loader.start_epoch(pass++, eng::data::sequential_order(images.size()));
@@ -36,8 +36,7 @@ void run_pipeline(const Options& o, const std::string& dataset) {
       ENG_CHECK(loader.next().has_value(), "bench", "the loader ended early");
   });
   for (double* s : {&t.seconds, &t.best_seconds, &t.cpu_seconds}) *s /= kBatches;
-  Result res(dataset == "mnist" ? "mnist_pipeline" : "cifar10_pipeline", "", "", "pairs",
-             recipe.batch * recipe.repeats, t);
+  Result res(dataset + "_pipeline", "", "", "pairs", recipe.batch * recipe.repeats, t);
   res.extra.set("loader_threads", lo.workers);
   res.extra.set("batches_per_iteration", kBatches);
   emit(o, res);

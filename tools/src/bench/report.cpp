@@ -8,9 +8,6 @@
 #include "engine/allocator.hpp"
 #include "engine/backend.hpp"
 #include "tools/src/bench/bench.hpp"
-#ifdef ENG_HAVE_CUDA
-#include "engine/cuda_runtime.hpp"
-#endif
 
 namespace bench {
 namespace {
@@ -53,13 +50,7 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-void sync_device(eng::Device device) {
-#ifdef ENG_HAVE_CUDA
-  if (device == eng::Device::CUDA) eng::cuda::synchronize();
-#else
-  (void)device;
-#endif
-}
+void sync_device(eng::Device device) { eng::synchronize(device); }
 
 Timing time_iterations(const Options& o, const std::function<void(bool timed)>& body) {
   std::vector<double> wall, cpu;

@@ -110,7 +110,7 @@ void run_step_ops(const Options& o, const std::string& dataset, const std::strin
     if (timed) medians.add(times);
   };
   Timing t = time_iterations(o, step);
-  const std::string name = dataset == "mnist" ? "clusternet6c_step_ops" : "clusternet5g_step_ops";
+  const std::string name = network_case(dataset) + "_step_ops";
   emit(o, Result{name, head, work, "pairs", r * b, t});
   for (const std::string& label : medians.order) {
     const double s = medians.median_of(label);

@@ -2,22 +2,17 @@
 // workload.hpp).
 #include "tools/src/bench/workload.hpp"
 
-#include "data/augment_sobel.hpp"
+#include <cctype>
+
 #include "engine/error.hpp"
+#include "iic/datasets.hpp"
 
 namespace bench {
 
-eng::data::TransformSet pipeline_transforms(const std::string& dataset) {
-  ENG_CHECK(dataset == "mnist" || dataset == "cifar10", "bench", "no workload for dataset '",
-            dataset, "' (mnist, cifar10)");
-  return dataset == "mnist" ? eng::data::mnist_transforms()
-                            : eng::data::sobel_transforms(eng::data::cifar_sobel_pipeline());
-}
-
 Workload make_workload(const std::string& dataset, eng::Rng& rng) {
   Workload w;
-  w.transforms = pipeline_transforms(dataset);
-  w.recipe = iic::authors_recipe(dataset);
+  w.recipe = iic::make_recipe("", dataset);
+  w.transforms = iic::make_transforms(w.recipe);
   w.input_side = w.recipe.input_size;
   w.net = iic::make_network(w.recipe, rng);
   return w;
@@ -31,11 +26,18 @@ eng::Tensor random_inputs(int64_t n, int side, eng::Rng& rng) {
 }
 
 eng::data::Dataset random_source_images(const std::string& dataset, int64_t n, eng::Rng& rng) {
-  const bool mnist = dataset == "mnist";
-  const int c = mnist ? 1 : 3, side = mnist ? 28 : 32;
-  std::vector<uint8_t> pixels(size_t(n) * c * side * side);
+  const std::optional<iic::ImageShape>& shape = iic::find_dataset(dataset).images;
+  ENG_CHECK(shape.has_value(), "bench", "dataset '", dataset, "' has no fixed image shape");
+  std::vector<uint8_t> pixels(size_t(n) * shape->channels * shape->height * shape->width);
   for (uint8_t& v : pixels) v = static_cast<uint8_t>(rng.randint(256));
-  return eng::data::Dataset("synthetic " + dataset, n, c, side, side, std::move(pixels));
+  return eng::data::Dataset("synthetic " + dataset, n, shape->channels, shape->height, shape->width,
+                            std::move(pixels));
+}
+
+std::string network_case(const std::string& dataset) {
+  std::string name = iic::make_recipe("", dataset).network;
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
 }
 
 std::string head_name(const std::string& head) { return head == "A" ? "head_a" : "head_b"; }
