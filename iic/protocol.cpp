@@ -41,6 +41,10 @@ std::unique_ptr<models::ClusterNet> make_network(const Recipe& r, eng::Rng& rng)
   return models::make_network(r.network, s, rng);
 }
 
+std::string default_network(PipelineKind pipeline) {
+  return pipeline == PipelineKind::Mnist ? "ClusterNet6c" : "ClusterNet5g";
+}
+
 eng::data::TransformSet make_transforms(const Recipe& r) {
   if (r.pipeline == PipelineKind::Mnist) return eng::data::mnist_transforms(r.mnist);
   return eng::data::sobel_transforms(r.sobel_tf);

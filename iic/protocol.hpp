@@ -58,6 +58,9 @@ Recipe authors_recipe(const std::string& dataset);  // make_recipe("authors", da
 // The recipe's network from the network registry, initialised from `rng`: input of the recipe's
 // side, greyscale (one channel), the Sobel step inside when `sobel`.
 std::unique_ptr<models::ClusterNet> make_network(const Recipe& r, eng::Rng& rng);
+// The network a pipeline gets when a recipe does not name one (own images, a changed pipeline):
+// the authors' choice, ClusterNet6c for the MNIST pipeline and ClusterNet5g for the Sobel one.
+std::string default_network(PipelineKind pipeline);
 // The recipe's tf1/tf2/tf3 (greyscale out).
 eng::data::TransformSet make_transforms(const Recipe& r);
 

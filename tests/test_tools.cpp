@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(all_rows_fail_only_when_none_ran) {
 }
 
 BOOST_AUTO_TEST_CASE(all_rows_succeed_when_one_ran_and_the_files_written_are_named,
-                     *testing::only_if(have_mnist)) {
+                     *testing::only_if(have_mnist) * boost::unit_test::label("long")) {
   testing::TempDir root("tools"), out("tools");
   link_mnist(root);
   const Run r = table1("all", root, out);

@@ -47,6 +47,7 @@ int run(const iic::Cli& cli) {
   const std::string dataset = cli.get("dataset"), which = cli.get("transform");
   ENG_CHECK(cli.given("out") && cli.given("dataset"), kTool, "--dataset and --out are needed (",
             kTool, " --help)");
+  iic::print_settings(kTool, cli.settings());
   ENG_CHECK(which == "tf1" || which == "tf2" || which == "tf3", kTool,
             "--transform must be tf1, tf2 or tf3, got '", which, "'");
   const iic::Recipe recipe = iic::make_recipe(cli.get("recipe"), dataset);

@@ -215,7 +215,7 @@ iic::Recipe make_plan(const iic::Cli& cli, const Data& data) {
   if (pipeline != recipe_pipeline) {
     r.pipeline = pipeline == "mnist" ? iic::PipelineKind::Mnist : iic::PipelineKind::Sobel;
     r.sobel = pipeline == "sobel";
-    r.network = pipeline == "mnist" ? "ClusterNet6c" : "ClusterNet5g";
+    r.network = iic::default_network(r.pipeline);
   }
   if (cli.given("net")) r.network = models::find_network(cli.get("net")).name;
   if (r.pipeline == iic::PipelineKind::Mnist) {

@@ -80,6 +80,7 @@ iic::CliSpec make_spec() {
 int step(const iic::Cli& cli) {
   ENG_CHECK(cli.given("case") && cli.given("out"), kTool, "--case and --out are needed (", kTool,
             " --help)");
+  iic::print_settings(kTool, cli.settings());
   const std::string path = cli.get("case");
   const eng::Device device = iic::choose_device(cli.get("device"), kTool);
   iic::choose_precision(cli.get("precision"), device, kTool);
