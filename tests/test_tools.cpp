@@ -141,7 +141,8 @@ BOOST_AUTO_TEST_CASE(k_errors_name_the_option_the_user_set) {
   BOOST_TEST(has(files, "go with --dataset idx"));
 }
 
-BOOST_AUTO_TEST_CASE(iic_cluster_on_a_users_idx_pair_reports_the_accuracy) {
+BOOST_AUTO_TEST_CASE(iic_cluster_on_a_users_idx_pair_reports_the_accuracy,
+                     *boost::unit_test::label("long")) {
   testing::TempDir dir("tools");
   testing::write_gz(dir.path / "x.gz", testing::idx_images(2051, 60, 28, 28, 60 * 784));
   testing::write_bytes(dir.path / "y.idx", testing::idx_labels(2049, 60, 60));
