@@ -116,11 +116,6 @@ std::string obtain(const fs::path& root, const fs::path& dir, const RemoteFile& 
   return "";
 }
 
-std::string list(const std::vector<std::string>& names) {
-  std::string s;
-  for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
 }  // namespace
 
 std::string ensure_dataset(const DataRoot& root, const FetchSpec& spec, Download download) {
@@ -140,13 +135,14 @@ std::string ensure_dataset(const DataRoot& root, const FetchSpec& spec, Download
                 (dir / missing.front()).string();
   }
   if (missing.empty()) return dir.string();
-  if (problem.empty()) problem = "no download holds " + list(missing);
+  if (problem.empty()) problem = "no download holds " + join(missing, ", ");
 
   const std::string first = (dir / missing.front()).string();
   std::string others, urls;
   if (missing.size() > 1)
-    others = str(", and likewise for ", missing.size() - 1,
-                 " more: ", list(std::vector<std::string>(missing.begin() + 1, missing.end())));
+    others =
+        str(", and likewise for ", missing.size() - 1,
+            " more: ", join(std::vector<std::string>(missing.begin() + 1, missing.end()), ", "));
   bool archives = false;
   for (const RemoteFile& d : spec.downloads) {
     archives = archives || is_archive(d);
@@ -154,8 +150,8 @@ std::string ensure_dataset(const DataRoot& root, const FetchSpec& spec, Download
   }
   throw Error(str(spec.title, ": ", first, " not found (data root '", root.path, "' from ",
                   root.source, "): looked for ", first, " and ", first, ".gz", others, "; ",
-                  problem, "\nProvide the data: put the ", spec.title, " files (", list(spec.files),
-                  "; raw or .gz) in DIR/", spec.folder, "/",
+                  problem, "\nProvide the data: put the ", spec.title, " files (",
+                  join(spec.files, ", "), "; raw or .gz) in DIR/", spec.folder, "/",
                   archives ? " (the archive below, unpacked in DIR, puts them there)" : "",
                   " and run with --data DIR or IIC_DATA=DIR.",
                   urls.empty() ? "" : " Published downloads:", urls));

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace eng {
 
@@ -20,6 +21,13 @@ std::string str(const Args&... args) {
   std::ostringstream os;
   (os << ... << args);
   return os.str();
+}
+
+// The strings with `sep` between them: join({"a", "b"}, ", ") == "a, b" (messages, listings).
+inline std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string s;
+  for (size_t i = 0; i < parts.size(); ++i) s += (i ? sep : "") + parts[i];
+  return s;
 }
 
 }  // namespace eng

@@ -2,6 +2,8 @@
 // protocol.hpp). The recipes themselves are the rows of iic/datasets.cpp.
 #include "iic/protocol.hpp"
 
+#include <algorithm>
+
 #include "engine/error.hpp"
 #include "iic/datasets.hpp"
 #include "models/registry.hpp"
@@ -10,25 +12,25 @@ namespace iic {
 
 Recipe make_recipe(const std::string& name, const std::string& dataset) {
   const DatasetEntry& row = find_dataset(dataset);
-  std::string known_here, known_anywhere;
+  std::vector<std::string> known_here, known_anywhere;
   for (const auto& [recipe, make] : row.recipes) {
     if (name.empty() || recipe == name) {
       Recipe r = make();
       r.name = recipe, r.dataset = row.name, r.table_name = row.title;
       return r;
     }
-    known_here += (known_here.empty() ? "" : ", ") + recipe;
+    known_here.push_back(recipe);
   }
-  bool elsewhere = false;
   for (const DatasetEntry& e : dataset_registry())
-    for (const auto& entry : e.recipes) {
-      elsewhere |= entry.first == name;
-      if (known_anywhere.find(entry.first) == std::string::npos)
-        known_anywhere += (known_anywhere.empty() ? "" : ", ") + entry.first;
-    }
-  ENG_CHECK(elsewhere, "protocol", "unknown recipe '", name, "' (known: ", known_anywhere, ")");
+    for (const auto& entry : e.recipes)
+      if (std::find(known_anywhere.begin(), known_anywhere.end(), entry.first) ==
+          known_anywhere.end())
+        known_anywhere.push_back(entry.first);
+  ENG_CHECK(std::find(known_anywhere.begin(), known_anywhere.end(), name) != known_anywhere.end(),
+            "protocol", "unknown recipe '", name, "' (known: ", eng::join(known_anywhere, ", "),
+            ")");
   throw eng::Error(eng::str("protocol: there is no ", name, " recipe for '", dataset,
-                            "' (known for it: ", known_here, "); use --recipe ",
+                            "' (known for it: ", eng::join(known_here, ", "), "); use --recipe ",
                             row.recipes.front().first));
 }
 

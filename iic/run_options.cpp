@@ -53,6 +53,13 @@ Machine setup_machine(const Cli& cli, const Recipe& recipe) {
   return m;
 }
 
+DataRequest data_request(const Cli& cli) {
+  DataRequest q;
+  q.root = eng::data::resolve_data_root(cli.get("data"));
+  q.download = cli.flag("no-download") ? eng::data::Download::Never : eng::data::Download::Allowed;
+  return q;
+}
+
 TrainOptions train_options(const Cli& cli, const Recipe& recipe, const std::string& out_dir) {
   TrainOptions o;
   o.epochs = static_cast<int>(cli.get_int("epochs", 1, 1000000));
@@ -76,8 +83,6 @@ TrainOptions train_options(const Cli& cli, const Recipe& recipe, const std::stri
 }
 
 Settings run_settings(const Recipe& r, const Machine& m) {
-  std::string schedule;
-  for (const std::string& h : r.schedule) schedule += (schedule.empty() ? "" : ", ") + h;
   return {
       {"recipe", r.name + " (" + r.table_name + ")"},
       {"network", r.network + (r.sobel ? " with its Sobel step" : "") + ", input " +
@@ -85,7 +90,7 @@ Settings run_settings(const Recipe& r, const Machine& m) {
       {"heads", "A " + std::to_string(r.k_a) + ", B " + std::to_string(r.k_b) + " clusters, " +
                     std::to_string(r.subheads) + " sub-heads each"},
       {"batch", std::to_string(r.batch) + " images x " + std::to_string(r.repeats) + " repeats"},
-      {"schedule", schedule},
+      {"schedule", eng::join(r.schedule, ", ")},
       {"lr", eng::str(r.lr)},
       {"device",
        eng::device_name(m.device) + std::string(" (") + eng::precision_name(m.precision) + ")"},

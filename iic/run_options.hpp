@@ -9,11 +9,13 @@
 //  - train_options: the TrainOptions of a run of `recipe` writing to out_dir. Values out of
 //    range (epochs < 1, negative counts, --stop-at outside 0..100) are an eng::Error naming the
 //    option and the value, before anything runs.
+//  - data_request: where the data is, from the data options.
 //  - run_settings: the recipe and machine as rows of the start-up settings table.
 #pragma once
 #include <string>
 
 #include "iic/cli.hpp"
+#include "iic/datasets.hpp"
 #include "iic/protocol.hpp"
 #include "iic/train.hpp"
 
@@ -30,6 +32,9 @@ struct Machine {
   std::string description;  // describe_machine()
 };
 Machine setup_machine(const Cli& cli, const Recipe& recipe);
+
+// The data root (--data, else $IIC_DATA, else ./data) and whether to download (--no-download).
+DataRequest data_request(const Cli& cli);
 
 TrainOptions train_options(const Cli& cli, const Recipe& recipe, const std::string& out_dir);
 

@@ -51,14 +51,13 @@ iic::CliSpec make_spec() {
               "flat unlabelled folder)")
       .option("dataset", "NAME", "",
               "a registered dataset, train+test: " + iic::dataset_names() +
-                  "\n(under the data "
-                  "root; idx: your own files, below)")
+                  "\n(under the data root; idx: your own files, below)")
       .option("images-file", "FILE", "", "--dataset idx: the IDX images file (raw or .gz)")
       .option("labels-file", "FILE", "",
               "--dataset idx: the IDX labels file (optional; gives the accuracy)")
       .option("resize", "N|HxW", "",
-              "--images: resize every image to this size (default: all images\nmust share one "
-              "size)");
+              "--images: resize every image to this size (default: all images\n"
+              "must share one size)");
   spec.section("pipeline and network (defaults: the dataset's recipe; for folders below)")
       .option("recipe", "R", "", "--dataset: one of its recipes (default: its first)")
       .option("pipeline", "P", "",
@@ -69,8 +68,7 @@ iic::CliSpec make_spec() {
               "greyscale images of at least 24x24)")
       .option("net", "N", "",
               "a network: " + models::network_names() +
-                  "\n(default for "
-                  "folders: 6c with the mnist pipeline, else 5g)")
+                  "\n(default for folders: 6c with the mnist pipeline, else 5g)")
       .option("crop", "N", "", "crop side (folders: 5/8 of the side up to 32 px, else 2/3 of it)")
       .option("input", "N", "",
               "network input side (folders: the image side up to 32 px, else the crop)")
@@ -159,10 +157,7 @@ Data load_data(const iic::Cli& cli, int folder_channels, uint64_t seed) {
   const iic::DatasetEntry& row = iic::find_dataset(d.dataset);
   ENG_CHECK(row.takes_files || (!cli.given("images-file") && !cli.given("labels-file")), kOptions,
             "--images-file / --labels-file go with --dataset idx, not ", d.dataset);
-  iic::DataRequest request;
-  request.root = eng::data::resolve_data_root(cli.get("data"));
-  request.download =
-      cli.flag("no-download") ? eng::data::Download::Never : eng::data::Download::Allowed;
+  iic::DataRequest request = iic::data_request(cli);
   request.images_file = cli.get("images-file"), request.labels_file = cli.get("labels-file");
   if (!row.takes_files)
     std::fprintf(stderr, "%s: data root %s (from %s)\n", d.dataset.c_str(),
@@ -186,6 +181,12 @@ int clusters(const iic::Cli& cli, const char* name, int fallback, const char* wh
   return static_cast<int>(k);
 }
 
+// --pipeline's name for a recipe's pipeline: mnist, sobel (the Sobel step in the network) or
+// grey (the Sobel pipeline's transforms, greyscale into the network).
+std::string pipeline_name(const iic::Recipe& r) {
+  return r.pipeline == iic::PipelineKind::Mnist ? "mnist" : r.sobel ? "sobel" : "grey";
+}
+
 // Settings: the dataset's recipe (or generic ones for folders), then the options.
 iic::Recipe make_plan(const iic::Cli& cli, const Data& data) {
   const eng::data::Dataset& set = data.loaded.train;
@@ -203,10 +204,7 @@ iic::Recipe make_plan(const iic::Cli& cli, const Data& data) {
   // its pipeline is kept, else ClusterNet6c for the mnist pipeline and ClusterNet5g for the
   // others, or --net.
   const bool recipe_sobel_sizes = !folder && r.pipeline == iic::PipelineKind::Sobel;
-  const std::string recipe_pipeline = folder                                   ? ""
-                                      : r.pipeline == iic::PipelineKind::Mnist ? "mnist"
-                                      : r.sobel                                ? "sobel"
-                                                                               : "grey";
+  const std::string recipe_pipeline = folder ? "" : pipeline_name(r);
   const std::string pipeline = cli.given("pipeline") ? cli.get("pipeline")
                                : folder              ? "sobel"
                                                      : recipe_pipeline;
@@ -350,9 +348,7 @@ int run(const iic::Cli& cli) {
   summary.set("source", set.name());
   summary.set("recipe", r.name);
   summary.set("network", r.network);
-  summary.set("pipeline", r.pipeline == iic::PipelineKind::Mnist ? "mnist"
-                          : r.sobel                              ? "sobel"
-                                                                 : "grey");
+  summary.set("pipeline", pipeline_name(r));
   summary.set("crop", r.pipeline == iic::PipelineKind::Mnist ? 20 : r.sobel_tf.crop);
   summary.set("input", r.input_size);
   summary.set("k", r.k_b);

@@ -6,8 +6,8 @@
 // evaluation), table1.md and accuracy_<dataset>.png (ours vs the authors' curve: best sub-head
 // with best sub-head, mean with mean, as their logs record the best). Rows whose data
 // is not available are listed as such; the exit status is 0 when every requested row ran
-// (--dataset all: when at least one did), else 1. --recipe fast (MNIST) trades the authors' protocol for
-// "99% as soon as possible" and reports the time to 95/98/99%.
+// (--dataset all: when at least one did), else 1. --recipe fast (MNIST) trades the authors'
+// protocol for "99% as soon as possible" and reports the time to 95/98/99%.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -38,14 +38,8 @@ iic::CliSpec make_spec() {
       "every requested row ran; with --dataset all, 0 when at least one row ran (rows\n"
       "without data are reported as missing); else 1.");
   spec.section("table")
-      .option(
-          "dataset", "D", "mnist",
-          "a Table 1 row (" +
-              [] {
-                std::string s;
-                for (const std::string& d : iic::table1_datasets()) s += d + " | ";
-                return s + "all)";
-              }())
+      .option("dataset", "D", "mnist",
+              "a Table 1 row (" + eng::join(iic::table1_datasets(), " | ") + " | all)")
       .option("recipe", "R", "authors",
               "authors (the paper's protocol) | authors-code (MNIST: what the\n"
               "authors' released script ran: three head-B passes per epoch, head A\n"
@@ -205,10 +199,7 @@ void plot_row(const Row& r, const iic::ReferenceData& ref, const std::string& pa
 void run_row(Row& row, const iic::Cli& cli) {
   const iic::DatasetEntry& entry = iic::find_dataset(row.recipe.dataset);
   const std::string& label = row.recipe.table_name;
-  iic::DataRequest request;
-  request.root = eng::data::resolve_data_root(cli.get("data"));
-  request.download =
-      cli.flag("no-download") ? eng::data::Download::Never : eng::data::Download::Allowed;
+  const iic::DataRequest request = iic::data_request(cli);
   std::fprintf(stderr, "%s: data root %s (from %s)\n", label.c_str(), request.root.path.c_str(),
                request.root.source.c_str());
   iic::LoadedData data;
@@ -295,13 +286,8 @@ int run(const iic::Cli& cli) {
     const iic::DatasetEntry& entry = iic::find_dataset(name);
     ENG_CHECK(
         entry.paper.has_value(), "run_table1", "'", name,
-        "' is not a row of the paper's Table 1 (rows: ",
-        [] {
-          std::string s;
-          for (const std::string& d : iic::table1_datasets()) s += d + ", ";
-          return s + "all";
-        }(),
-        "); train it with: build/iic_cluster --dataset ", name);
+        "' is not a row of the paper's Table 1 (rows: ", eng::join(iic::table1_datasets(), ", "),
+        ", all); train it with: build/iic_cluster --dataset ", name);
     Row row;
     row.recipe = iic::make_recipe(recipe, name);
     row.options = iic::train_options(cli, row.recipe, out + "/" + name);
